@@ -1,0 +1,17 @@
+import { hkdfSync } from 'node:crypto';
+
+/** Independent keys for independent jobs, so a leak of one use never weakens another. */
+export interface VerigateKeys {
+  /** HMAC key for token and code hashes stored in the database. */
+  readonly tokenHash: Buffer;
+  /** AES-256-GCM key for outbox payloads while they wait to be sent. */
+  readonly outboxSeal: Buffer;
+}
+
+function derive(secret: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'verigate/v1', purpose, 32));
+}
+
+export function deriveKeys(secret: string): VerigateKeys {
+  return Object.freeze({ tokenHash: derive(secret, 'token-hash'), outboxSeal: derive(secret, 'outbox-seal') });
+}
