@@ -13,6 +13,7 @@ export { createToken, hashToken, isWellFormedToken } from './tokens/token.ts';
 export { TOKEN_PURPOSES, type TokenPurpose } from './tokens/token-purpose.ts';
 export { parseEmailAddress, canonicalEmail, type ParsedEmailAddress, type EmailAddressProblem } from './email/email-address.ts';
 export { safeReturnTo } from './http/return-to.ts';
+export { isInfrastructureError } from './http/infrastructure-error.ts';
 export { verigateEntities, VerigateToken, VerigateVerifiedEmail, VerigateOutbox } from './entities/index.ts';
 export { migrate, migrationSql, verigateMigrations, type MigrateResult } from './migrations/migrate.ts';
 export type { VerigateMigration } from './migrations/migration.ts';

@@ -1,0 +1,54 @@
+import type { Request, Response } from 'express';
+import type { ResolvedConfig } from '../src/config/resolved-config.ts';
+import { ERRORS, type ErrorCode } from './outcomes.ts';
+import { wantsJson } from './negotiate.ts';
+import type { ViewRenderer } from './view-renderer.ts';
+
+export interface Responder {
+  /** Renders a page with the shared locals (app name, paths) merged in. */
+  page(res: Response, view: string, locals: Record<string, unknown>, status?: number): Promise<void>;
+  /** The one place an error code becomes a response: JSON `{ error: { code, message } }` or an HTML page. */
+  fail(req: Request, res: Response, code: ErrorCode, extra?: { message?: string; details?: Record<string, unknown>; locals?: Record<string, unknown> }): Promise<void>;
+  /** Sends an unauthenticated visitor to the host's login page, or 401 for JSON clients. */
+  signIn(req: Request, res: Response, returnTo: string): Promise<void>;
+}
+
+/** Headers for every verigate page: tokens must not leak through caches, history sync or Referer. */
+export function setPrivateHeaders(res: Response): void {
+  res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex', 'X-Content-Type-Options': 'nosniff' });
+}
+
+export function createResponder(config: ResolvedConfig, views: ViewRenderer): Responder {
+  const shared = { appName: config.appName, basePath: config.basePath, loginPath: config.loginPath, afterVerifyPath: config.afterVerifyPath };
+
+  async function page(res: Response, view: string, locals: Record<string, unknown>, status = 200): Promise<void> {
+    const html = await views.page(view, { ...shared, ...locals });
+    setPrivateHeaders(res);
+    res.status(status).type('html').send(html);
+  }
+
+  async function fail(req: Request, res: Response, code: ErrorCode, extra: Parameters<Responder['fail']>[3] = {}): Promise<void> {
+    const info = ERRORS[code];
+    const message = extra.message ?? info.message;
+    if (wantsJson(req)) {
+      setPrivateHeaders(res);
+      res.status(info.http).json({ error: { code, message, ...extra.details } });
+      return;
+    }
+    try {
+      await page(res, 'verify-error', { title: info.title, code, message, ...extra.locals }, info.http);
+    } catch (error) {
+      // A broken override must not turn a clear 4xx into a 500 with a stack trace.
+      config.logger.error('error view failed to render', { error: error instanceof Error ? error.message : String(error) });
+      res.status(info.http).type('text').send(`${info.title}. ${message}`);
+    }
+  }
+
+  async function signIn(req: Request, res: Response, returnTo: string): Promise<void> {
+    if (wantsJson(req)) return fail(req, res, 'UNAUTHENTICATED', { details: { loginUrl: config.loginPath } });
+    setPrivateHeaders(res);
+    res.redirect(302, `${config.loginPath}?returnTo=${encodeURIComponent(returnTo)}`);
+  }
+
+  return { page, fail, signIn };
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { resolveOptions } from '../../src/config/resolve-options.ts';
+import { deriveKeys } from '../../src/crypto/keys.ts';
+import { open } from '../../src/crypto/seal.ts';
+import type { EmailRenderer, RenderedEmail } from '../../src/ports/mail.ts';
+import { hashToken } from '../../src/tokens/token.ts';
+import { createVerificationService } from '../../src/verification/verification-service.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
+import { TEST_SECRET } from '../helpers/services.ts';
+
+const HOUR = 3_600_000;
+let db: TestDatabase;
+const clock = fakeClock(new Date('2026-01-01T00:00:00Z'));
+// The renderer is pure presentation; the core's contract is that it receives the link.
+const links: string[] = [];
+const renderer: EmailRenderer = {
+  async render(kind, data) {
+    links.push(data.link);
+    return { subject: `Confirm (${kind})`, html: `<a href="${data.link}">go</a>`, text: data.link };
+  },
+};
+
+function service(overrides: { tokenTtl?: string; hooks?: Record<string, unknown> } = {}) {
+  const { config, secret } = resolveOptions({
+    baseUrl: 'https://app.test/verify', secret: TEST_SECRET, em: db.orm.em,
+    mail: { from: 'a@app.test', transport: 'smtp://127.0.0.1:1' }, clock,
+    logger: { info() {}, warn() {}, error() {} }, ...overrides,
+  } as never);
+  return { svc: createVerificationService({ config, keys: deriveKeys(secret), renderer }), keys: deriveKeys(secret) };
+}
+
+const lastToken = () => new URL(links.at(-1)!).searchParams.get('token')!;
+const newUser = () => ({ id: randomUUID(), email: `User.${randomUUID().slice(0, 8)}@Example.COM` });
+
+beforeAll(async () => { db = await createTestDatabase(); });
+afterAll(async () => { await db.close(); });
+
+describe('issue', () => {
+  it('stores only a keyed hash of the token, bound to the canonical email, with a sealed outbox row', async () => {
+    const { svc, keys } = service();
+    const user = newUser();
+    const result = await svc.issue(user);
+    expect(result).toEqual({ status: 'SENT', expiresAt: new Date(clock.now().getTime() + 24 * HOUR) });
+    const token = lastToken();
+    expect(links.at(-1)).toBe(`https://app.test/verify/confirm?token=${token}`);
+
+    const rows = await db.orm.em.fork().execute('select * from verigate_token where user_id = ?', [user.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].token_hash).toBe(hashToken(keys.tokenHash, token));
+    expect(rows[0].email).toBe(user.email.replace('Example.COM', 'example.com'));
+    expect(JSON.stringify(rows)).not.toContain(token);
+
+    const outbox = await db.orm.em.fork().execute('select * from verigate_outbox where recipient = ?', [user.email]);
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0].status).toBe('pending');
+    expect(JSON.stringify(outbox)).not.toContain(token);
+    expect(open<RenderedEmail>(keys.outboxSeal, outbox[0].payload).text).toContain(token);
+  });
+
+  it('supersedes the older open token of the same user', async () => {
+    const { svc } = service();
+    const user = newUser();
+    await svc.issue(user);
+    const first = lastToken();
+    await svc.issue(user);
+    const second = lastToken();
+    expect(await svc.confirm(first)).toEqual({ status: 'TOKEN_SUPERSEDED' });
+    expect((await svc.confirm(second)).status).toBe('VERIFIED');
+  });
+
+  it('refuses an invalid stored address without writing anything', async () => {
+    const { svc } = service();
+    const id = randomUUID();
+    expect(await svc.issue({ id, email: 'x@y.com\r\nBcc: z@evil.test' })).toMatchObject({ status: 'INVALID_EMAIL' });
+    expect(await db.orm.em.fork().execute('select 1 from verigate_token where user_id = ?', [id])).toHaveLength(0);
+  });
+
+  it('answers ALREADY_VERIFIED for a verified pair and queues nothing', async () => {
+    const { svc } = service();
+    const user = newUser();
+    await svc.issue(user);
+    await svc.confirm(lastToken());
+    const before = links.length;
+    expect(await svc.issue(user)).toEqual({ status: 'ALREADY_VERIFIED' });
+    expect(links.length).toBe(before);
+  });
+});
+
+describe('confirm', () => {
+  it('verifies once, then reports the token as used', async () => {
+    const { svc } = service();
+    const user = newUser();
+    await svc.issue(user);
+    const token = lastToken();
+    expect(await svc.isVerified(user.id, user.email)).toBe(false);
+    expect(await svc.confirm(token)).toEqual({ status: 'VERIFIED', userId: user.id, email: user.email.replace('Example.COM', 'example.com') });
+    expect(await svc.isVerified(user.id, user.email)).toBe(true);
+    expect(await svc.isVerified(user.id, user.email.toLowerCase().replace('user', 'other'))).toBe(false);
+    expect(await svc.confirm(token)).toEqual({ status: 'TOKEN_USED' });
+  });
+
+  it('reports an expired token as expired, and leaves it unused', async () => {
+    const { svc } = service({ tokenTtl: '1h' });
+    const user = newUser();
+    await svc.issue(user);
+    const token = lastToken();
+    clock.advance(HOUR + 1);
+    expect(await svc.confirm(token)).toEqual({ status: 'TOKEN_EXPIRED' });
+    expect(await svc.isVerified(user.id, user.email)).toBe(false);
+    const [row] = await db.orm.em.fork().execute('select used_at from verigate_token where user_id = ?', [user.id]);
+    expect(row.used_at).toBeNull();
+  });
+
+  it('answers ALREADY_VERIFIED for an old link once the address was verified another way', async () => {
+    const { svc } = service();
+    const user = newUser();
+    await svc.issue(user);
+    const old = lastToken();
+    await svc.issue(user);
+    await svc.confirm(lastToken());
+    expect(await svc.confirm(old)).toEqual({ status: 'ALREADY_VERIFIED' });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['missing', undefined],
+    ['10 kB', 'a'.repeat(10_240)],
+    ['wrong alphabet', '!'.repeat(43)],
+    ['well-formed but unknown', 'A'.repeat(43)],
+    ['non-string', { $ne: null }],
+  ])('treats a %s token as invalid', async (_label, token) => {
+    const { svc } = service();
+    expect(await svc.confirm(token)).toEqual({ status: 'TOKEN_INVALID' });
+  });
+
+  it('treats a tampered token (one character changed) as invalid', async () => {
+    const { svc } = service();
+    await svc.issue(newUser());
+    const token = lastToken();
+    const tampered = (token[0] === 'A' ? 'B' : 'A') + token.slice(1);
+    expect(await svc.confirm(tampered)).toEqual({ status: 'TOKEN_INVALID' });
+    expect((await svc.confirm(token)).status).toBe('VERIFIED');
+  });
+
+  it('lets exactly one of 20 concurrent confirmations of one token succeed', async () => {
+    const { svc } = service();
+    const user = newUser();
+    await svc.issue(user);
+    const token = lastToken();
+    const results = await Promise.all(Array.from({ length: 20 }, () => svc.confirm(token)));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 'VERIFIED')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'TOKEN_USED')).toHaveLength(19);
+    const rows = await db.orm.em.fork().execute('select * from verigate_verified_email where user_id = ?', [user.id]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('runs onVerified after commit, and survives a throwing hook', async () => {
+    const events: unknown[] = [];
+    const { svc } = service({ hooks: { onVerified: (e: unknown) => { events.push(e); throw new Error('host bug'); } } });
+    const user = newUser();
+    await svc.issue(user);
+    expect((await svc.confirm(lastToken())).status).toBe('VERIFIED');
+    expect(events).toEqual([{ userId: user.id, email: user.email.replace('Example.COM', 'example.com') }]);
+  });
+});
