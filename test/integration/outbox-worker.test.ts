@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { deriveKeys } from '../../src/crypto/keys.ts';
+import { createMailTransport } from '../../src/outbox/mail-transport.ts';
+import { enqueueEmail } from '../../src/outbox/outbox-store.ts';
+import { createOutboxWorker, type OutboxWorker } from '../../src/outbox/outbox-worker.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
+import { TEST_SECRET } from '../helpers/services.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+
+const keys = deriveKeys(TEST_SECRET);
+const quiet = { info() {}, warn() {}, error() {} };
+const settings = { pollIntervalMs: 50, maxAttempts: 3, retryBaseMs: 1000, batchSize: 5, sendTimeoutMs: 2000, leaseMs: 60_000 };
+let db: TestDatabase;
+let sink: SmtpSink;
+const clock = fakeClock(new Date('2026-03-01T00:00:00Z'));
+const closers: Array<() => unknown> = [];
+
+function worker(smtpUrl: string, overrides: Partial<typeof settings> = {}): OutboxWorker {
+  const mail = createMailTransport(smtpUrl, settings.sendTimeoutMs);
+  const w = createOutboxWorker({
+    em: db.orm.em, sealKey: keys.outboxSeal, transport: mail.transport, from: 'App <no-reply@app.test>',
+    clock, logger: quiet, settings: { ...settings, ...overrides },
+  });
+  closers.push(() => w.close(), () => mail.close());
+  return w;
+}
+
+async function queue(to: string, secretLink = `https://app.test/verify/confirm?token=${'S'.repeat(43)}`) {
+  return db.orm.em.fork().transactional((tx) => enqueueEmail(tx, keys.outboxSeal, {
+    kind: 'verify', to, email: { subject: 'Hello', html: `<a href="${secretLink}">x</a>`, text: `Open ${secretLink}` },
+  }, clock.now()));
+}
+
+const row = async (id: string) => (await db.orm.em.fork().execute('select * from verigate_outbox where id = ?', [id]))[0];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sink = await startSmtpSink();
+});
+afterAll(async () => {
+  for (const close of closers) await close();
+  await sink.stop();
+  await db.close();
+});
+
+describe('outbox worker', () => {
+  it('delivers over SMTP, then scrubs the payload so no link stays at rest', async () => {
+    const to = `${randomUUID()}@example.com`;
+    const id = await queue(to);
+    expect(await worker(sink.url).drain()).toBeGreaterThanOrEqual(1);
+    const mail = await sink.waitFor((m) => m.to === to);
+    expect(mail.subject).toBe('Hello');
+    expect(mail.text).toContain('S'.repeat(43));
+    const stored = await row(id);
+    expect(stored.status).toBe('sent');
+    expect(stored.payload).toBeNull();
+    expect(stored.sent_at).not.toBeNull();
+    expect(stored.attempts).toBe(1);
+  });
+
+  it('keeps the message when SMTP is down, retries with backoff, and delivers once SMTP is back', async () => {
+    const down = await startSmtpSink();
+    const port = down.port;
+    await down.stop();
+    const to = `${randomUUID()}@example.com`;
+    const id = await queue(to);
+    const w = worker(`smtp://127.0.0.1:${port}`);
+
+    expect(await w.drain()).toBe(0);
+    const failed = await row(id);
+    expect(failed.status).toBe('pending');
+    expect(failed.attempts).toBe(1);
+    expect(failed.payload).not.toBeNull();
+    expect(failed.last_error).toMatch(/ECONNREFUSED|connect/i);
+    expect(failed.last_error).not.toContain('S'.repeat(43));
+    expect(new Date(failed.next_attempt_at).getTime()).toBeGreaterThan(clock.now().getTime());
+
+    // Not due yet: a drain before the backoff has passed sends nothing.
+    const back = await startSmtpSink(port);
+    try {
+      expect(await w.drain()).toBe(0);
+      clock.advance(2_000);
+      expect(await w.drain()).toBe(1);
+      const mail = await back.waitFor((m) => m.to === to);
+      expect(mail.text).toContain('token=');
+      expect((await row(id)).status).toBe('sent');
+    } finally {
+      await back.stop();
+    }
+  });
+
+  it('parks a message as dead after the last attempt, without the payload', async () => {
+    const to = `${randomUUID()}@example.com`;
+    const id = await queue(to);
+    const w = worker('smtp://127.0.0.1:1', { maxAttempts: 2 });
+    await w.drain();
+    clock.advance(10 * 60_000);
+    await w.drain();
+    const dead = await row(id);
+    expect(dead.status).toBe('dead');
+    expect(dead.attempts).toBe(2);
+    expect(dead.payload).toBeNull();
+    clock.advance(24 * 3_600_000);
+    expect(await w.drain()).toBe(0);
+  });
+
+  it('delivers each message exactly once when several workers drain at the same time', async () => {
+    const recipients = Array.from({ length: 12 }, () => `${randomUUID()}@example.com`);
+    for (const to of recipients) await queue(to);
+    const workers = [worker(sink.url), worker(sink.url), worker(sink.url)];
+    const sent = await Promise.all(workers.map((w) => w.drain()));
+    expect(sent.reduce((a, b) => a + b, 0)).toBe(recipients.length);
+    for (const to of recipients) await sink.waitFor((m) => m.to === to);
+    for (const to of recipients) expect(sink.messages.filter((m) => m.to === to)).toHaveLength(1);
+  });
+
+  it('polls on its own once started', async () => {
+    const to = `${randomUUID()}@example.com`;
+    const w = worker(sink.url);
+    w.start();
+    await queue(to);
+    const mail = await sink.waitFor((m) => m.to === to, 5000);
+    expect(mail.subject).toBe('Hello');
+    await w.close();
+  });
+});
