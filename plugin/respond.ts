@@ -15,7 +15,15 @@ export interface Responder {
 
 /** Headers for every verigate page: tokens must not leak through caches, history sync or Referer. */
 export function setPrivateHeaders(res: Response): void {
-  res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex', 'X-Content-Type-Options': 'nosniff' });
+  res.set({
+    'Cache-Control': 'no-store',
+    'Referrer-Policy': 'no-referrer',
+    'X-Robots-Tag': 'noindex',
+    'X-Content-Type-Options': 'nosniff',
+    // The confirm button must not be clickjackable; layouts may still load the host's own assets.
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': "frame-ancestors 'none'",
+  });
 }
 
 export function createResponder(config: ResolvedConfig, views: ViewRenderer): Responder {

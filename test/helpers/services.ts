@@ -1,4 +1,5 @@
 /** Where the real services live. CI starts them on loopback; override for other machines. */
+/** Any database the tests may connect to in order to create and drop their own per-file databases. */
 export const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -43,12 +43,19 @@ describe('sign-up verification, end to end', () => {
     expect(page.text).toContain('Confirm my email address');
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['x-frame-options']).toBe('DENY');
     expect((await tokenState(user.id)).used_at).toBeNull();
 
     const confirmed = await browser.post('/verify/confirm').type('form').send({ token }).expect(303);
     expect(confirmed.headers.location).toBe('/verify/result?status=verified');
     expect(confirmed.headers.location).not.toContain(token);
     expect((await tokenState(user.id)).used_at).not.toBeNull();
+
+    // Nothing at rest holds the token: not the token table, not the (sent, scrubbed) outbox.
+    const atRest = JSON.stringify(await db.orm.em.fork().execute(
+      `select (select json_agg(t) from verigate_token t) as tokens, (select json_agg(o) from verigate_outbox o) as outbox`));
+    expect(atRest).toContain(user.id);
+    expect(atRest).not.toContain(token);
 
     const result = await browser.get(confirmed.headers.location).expect(200);
     expect(result.text).toContain('Email address confirmed');

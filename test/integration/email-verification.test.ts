@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { emailVerification, VerigateConfigError } from '../../plugin/index.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { newUser } from '../helpers/flow.ts';
+import { TEST_SECRET } from '../helpers/services.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+
+let db: TestDatabase;
+let sink: SmtpSink;
+const quiet = { info() {}, warn() {}, error() {} };
+
+beforeAll(async () => { [db, sink] = await Promise.all([createTestDatabase(), startSmtpSink()]); });
+afterAll(async () => { await sink.stop(); await db.close(); });
+
+const base = () => ({
+  baseUrl: 'https://app.test/verify', secret: TEST_SECRET, em: db.orm.em, logger: quiet,
+  mail: { from: 'App <no-reply@app.test>', transport: sink.url }, worker: { autoStart: false },
+});
+
+describe('emailVerification(options)', () => {
+  it('refuses at start-up an ORM that lacks verigate\'s entities, saying how to fix it', async () => {
+    const orm = await MikroORM.init({ clientUrl: db.url, entities: [], discovery: { warnWhenNoEntities: false } });
+    try {
+      let caught: unknown;
+      try { emailVerification({ ...base(), em: orm.em }); } catch (error) { caught = error; }
+      expect(caught).toBeInstanceOf(VerigateConfigError);
+      expect((caught as VerigateConfigError).code).toBe('VERIGATE_ENTITIES_MISSING');
+      expect((caught as VerigateConfigError).hint).toContain('verigateEntities');
+    } finally {
+      await orm.close(true);
+    }
+  });
+
+  it.each([
+    [{ secret: 'short' }, 'VERIGATE_WEAK_SECRET'],
+    [{ baseUrl: 'http://app.test/verify', environment: 'production' }, 'VERIGATE_INSECURE_BASE_URL'],
+    [{ baseUrl: undefined }, 'VERIGATE_BASE_URL_REQUIRED'],
+    [{ tokenTTL: '1h' }, 'VERIGATE_UNKNOWN_OPTION'],
+  ])('throws a coded error for %j', (patch, code) => {
+    expect(() => emailVerification({ ...base(), ...patch } as never)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('returns a frozen instance whose config holds no secret', async () => {
+    const vg = emailVerification(base());
+    try {
+      expect(Object.isFrozen(vg)).toBe(true);
+      expect(Object.isFrozen(vg.config)).toBe(true);
+      const { em: _em, ...rest } = vg.config;
+      expect(JSON.stringify(rest)).not.toContain(TEST_SECRET);
+    } finally {
+      await vg.close();
+    }
+  });
+
+  it('lets two instances with different secrets coexist in one process without sharing state', async () => {
+    const a = emailVerification({ ...base(), appName: 'App A' });
+    const b = emailVerification({ ...base(), appName: 'App B', secret: `${TEST_SECRET}-other` });
+    try {
+      const user = newUser();
+      expect((await a.sendVerification(user)).status).toBe('SENT');
+      await a.drain();
+      const mail = await sink.waitFor((m) => m.to === user.email);
+      expect(mail.subject).toContain('App A');
+      const token = new URL(/https:\/\/\S+/.exec(mail.text)![0]).searchParams.get('token')!;
+      // B hashes with its own key, so A's token means nothing to it.
+      expect(await b.confirm(token)).toEqual({ status: 'TOKEN_INVALID' });
+      expect((await a.confirm(token)).status).toBe('VERIFIED');
+      expect(await b.isVerified(user)).toBe(true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
