@@ -80,7 +80,8 @@ function parseBaseUrl(value: unknown, environment: Environment): URL {
     fail('VERIGATE_INSECURE_BASE_URL', `baseUrl must use https in production (got ${url.origin}).`,
       `Serve the app over https, or set environment: 'development' (or NODE_ENV=development) for local work.`);
   }
-  if (url.search || url.hash || url.username || url.password) {
+  // A bare trailing '?' or '#' leaves url.search/hash empty but would still break every link.
+  if (value.includes('?') || value.includes('#') || url.username || url.password) {
     fail('VERIGATE_INVALID_BASE_URL', 'baseUrl must not carry a query, fragment or credentials.', `Use just origin and mount path, e.g. 'https://app.example.com/verify'.`);
   }
   return url;

@@ -19,6 +19,9 @@ const MAX_TOTAL_BYTES = 254;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const LOCAL_ALLOWED = /^[^\s"(),:;<>@[\\\]]+$/u;
 const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+// Checked before IDNA mapping: domainToASCII parses like a URL host and would decode %61 into 'a',
+// so the mailbox written to and the address recorded as verified could differ.
+const DOMAIN_INPUT = /^[\p{L}\p{M}\p{N}.-]+$/u;
 
 const problem = (p: EmailAddressProblem, message: string): ParsedEmailAddress => ({ ok: false, problem: p, message });
 
@@ -42,7 +45,7 @@ export function parseEmailAddress(input: unknown): ParsedEmailAddress {
   }
   if (Buffer.byteLength(local) > MAX_LOCAL_BYTES) return problem('TOO_LONG', 'The part before the @ is longer than 64 bytes.');
   const domain = rawDomain.endsWith('.') ? rawDomain.slice(0, -1) : rawDomain;
-  const ascii = domain === '' ? '' : domainToASCII(domain.toLowerCase());
+  const ascii = DOMAIN_INPUT.test(domain) ? domainToASCII(domain.toLowerCase()) : '';
   const labels = ascii.split('.');
   if (ascii === '' || labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label)) || /^\d+$/.test(labels.at(-1)!)) {
     return problem('DOMAIN_INVALID', 'The part after the @ is not a valid domain name.');
