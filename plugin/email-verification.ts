@@ -3,6 +3,8 @@ import type { VerigateOptions } from '../src/config/options.ts';
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
 import { resolveOptions } from '../src/config/resolve-options.ts';
 import { deriveKeys } from '../src/crypto/keys.ts';
+import { createPurgeJob } from '../src/maintenance/purge-job.ts';
+import type { PurgeResult } from '../src/maintenance/purge.ts';
 import { createMailTransport } from '../src/outbox/mail-transport.ts';
 import { createOutboxWorker } from '../src/outbox/outbox-worker.ts';
 import type { VerigateUser } from '../src/ports/user.ts';
@@ -27,6 +29,11 @@ export interface EmailVerification {
   confirm(token: string): Promise<ConfirmResult>;
   /** Sends every message that is due now; for tests and graceful shutdown. Resolves to the number sent. */
   drain(): Promise<number>;
+  /**
+   * Deletes tokens expired and emails sent or dead longer than `retention` ago. The in-process
+   * worker does this hourly; call it from a scheduler when `worker.autoStart` is false.
+   */
+  purge(): Promise<PurgeResult>;
   /** Stops the outbox worker and closes the mail transport verigate created. Idempotent. */
   close(): Promise<void>;
   /** The validated, frozen configuration (holds no secret). */
@@ -42,9 +49,10 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const keys = deriveKeys(secret);
   const views = createViewRenderer({ hostDirs: config.views, layout: config.layout, cache: config.environment === 'production' });
   const mail = createMailTransport(config.mail.transport, config.worker.sendTimeoutMs);
+  const purgeJob = createPurgeJob({ em: config.em, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs });
   const worker = createOutboxWorker({
     em: config.em, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
-    clock: config.clock, logger: config.logger, settings: config.worker,
+    clock: config.clock, logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
   });
   const verification = createVerificationService({ config, keys, renderer: createEmailRenderer(views), onQueued: () => worker.kick() });
   const respond = createResponder(config, views);
@@ -61,6 +69,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
     isVerified: (user: VerigateUser) => verification.isVerified(user.id, user.email),
     confirm: (token: string) => verification.confirm(token),
     drain: () => worker.drain(),
+    purge: () => purgeJob.run(),
     close: () => (closing ??= worker.close().then(() => mail.close())),
   });
 }

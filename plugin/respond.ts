@@ -55,7 +55,8 @@ export function createResponder(config: ResolvedConfig, views: ViewRenderer): Re
   async function signIn(req: Request, res: Response, returnTo: string): Promise<void> {
     if (wantsJson(req)) return fail(req, res, 'UNAUTHENTICATED', { details: { loginUrl: config.loginPath } });
     setPrivateHeaders(res);
-    res.redirect(302, `${config.loginPath}?returnTo=${encodeURIComponent(returnTo)}`);
+    const separator = config.loginPath.includes('?') ? '&' : '?';
+    res.redirect(302, `${config.loginPath}${separator}returnTo=${encodeURIComponent(returnTo)}`);
   }
 
   return { page, fail, signIn };

@@ -20,6 +20,8 @@ export type { VerigateMigration } from './migrations/migration.ts';
 export { createVerificationService, type VerificationService } from './verification/verification-service.ts';
 export type { IssueResult, ConfirmResult, ConfirmStatus } from './verification/results.ts';
 export { createOutboxWorker, type OutboxWorker } from './outbox/outbox-worker.ts';
+export { purgeExpired, type PurgeResult } from './maintenance/purge.ts';
+export { createPurgeJob, type PurgeJob } from './maintenance/purge-job.ts';
 export { enqueueEmail } from './outbox/outbox-store.ts';
 export { createMailTransport } from './outbox/mail-transport.ts';
 export { retryDelayMs } from './outbox/backoff.ts';

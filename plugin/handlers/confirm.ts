@@ -9,19 +9,19 @@ import { routerPath, type HandlerDeps } from './deps.ts';
  * GET /confirm?token=… — only shows a button. Mail scanners and link previews fetch links;
  * a GET that consumed the token would verify on their behalf or burn the link.
  */
-export function confirmPageHandler({ respond }: HandlerDeps) {
+export function confirmPageHandler({ config, respond }: HandlerDeps) {
   return asyncHandler(async (req, res) => {
     const token = req.query.token;
     if (!isWellFormedToken(token)) {
       if (wantsJson(req)) return respond.fail(req, res, 'TOKEN_INVALID');
       setPrivateHeaders(res);
-      return res.redirect(303, routerPath(req, `/result?status=${RESULT_SLUGS.TOKEN_INVALID}`));
+      return res.redirect(303, routerPath(config, `/result?status=${RESULT_SLUGS.TOKEN_INVALID}`));
     }
     if (wantsJson(req)) {
       setPrivateHeaders(res);
-      return void res.json({ status: 'CONFIRMATION_REQUIRED', method: 'POST', action: routerPath(req, '/confirm') });
+      return void res.json({ status: 'CONFIRMATION_REQUIRED', method: 'POST', action: routerPath(config, '/confirm') });
     }
-    return respond.page(res, 'verify-confirm', { title: 'Confirm your email address', token, action: routerPath(req, '/confirm') });
+    return respond.page(res, 'verify-confirm', { title: 'Confirm your email address', token, action: routerPath(config, '/confirm') });
   });
 }
 
@@ -30,7 +30,7 @@ export function confirmPageHandler({ respond }: HandlerDeps) {
  * no session CSRF token) is needed: the link works in any browser. Browsers are redirected to a
  * result page whose URL holds no token.
  */
-export function confirmSubmitHandler({ verification, respond }: HandlerDeps) {
+export function confirmSubmitHandler({ config, verification, respond }: HandlerDeps) {
   return asyncHandler(async (req, res) => {
     const body = req.body as Record<string, unknown> | undefined;
     const result = await verification.confirm(body?.token);
@@ -42,6 +42,6 @@ export function confirmSubmitHandler({ verification, respond }: HandlerDeps) {
       return respond.fail(req, res, result.status);
     }
     setPrivateHeaders(res);
-    return res.redirect(303, routerPath(req, `/result?status=${RESULT_SLUGS[result.status]}`));
+    return res.redirect(303, routerPath(config, `/result?status=${RESULT_SLUGS[result.status]}`));
   });
 }

@@ -10,7 +10,7 @@ import { continueUrl, routerPath, type HandlerDeps } from './deps.ts';
 export function pendingHandler({ config, verification, respond }: HandlerDeps) {
   return asyncHandler(async (req, res) => {
     const user = config.getUser(req);
-    if (!user) return respond.signIn(req, res, routerPath(req, '/pending'));
+    if (!user) return respond.signIn(req, res, routerPath(config, '/pending'));
     const bag = requireSessionBag(req);
     const returnTo = safeReturnTo(req.query.returnTo);
     if (returnTo) bag.returnTo = returnTo;
@@ -30,7 +30,7 @@ export function pendingHandler({ config, verification, respond }: HandlerDeps) {
       email: user.email,
       csrfToken: token,
       sent: req.query.sent === '1',
-      action: routerPath(req, '/resend'),
+      action: routerPath(config, '/resend'),
     });
   });
 }

@@ -8,7 +8,7 @@ import { continueUrl, routerPath, type HandlerDeps } from './deps.ts';
 export function resendHandler({ config, verification, respond }: HandlerDeps) {
   return asyncHandler(async (req, res) => {
     const user = config.getUser(req);
-    if (!user) return respond.signIn(req, res, routerPath(req, '/pending'));
+    if (!user) return respond.signIn(req, res, routerPath(config, '/pending'));
     if (!isValidCsrf(req)) return respond.fail(req, res, 'CSRF_INVALID');
 
     const result = await verification.issue(user);
@@ -16,7 +16,7 @@ export function resendHandler({ config, verification, respond }: HandlerDeps) {
     switch (result.status) {
       case 'SENT':
         if (wantsJson(req)) return void res.status(202).json({ status: 'SENT', expiresAt: result.expiresAt.toISOString() });
-        return res.redirect(303, routerPath(req, '/pending?sent=1'));
+        return res.redirect(303, routerPath(config, '/pending?sent=1'));
       case 'ALREADY_VERIFIED':
         if (wantsJson(req)) return void res.json({ status: 'ALREADY_VERIFIED' });
         return res.redirect(303, continueUrl(req, config));

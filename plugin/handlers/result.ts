@@ -15,7 +15,7 @@ export function resultHandler({ config, respond }: HandlerDeps) {
       ok,
       message: ok ? 'Thank you: your email address is confirmed.' : info!.message,
       continueUrl: continueUrl(req, config),
-      pendingUrl: routerPath(req, '/pending'),
+      pendingUrl: routerPath(config, '/pending'),
     }, ok ? 200 : info!.http);
   });
 }

@@ -77,4 +77,9 @@ export interface VerigateOptions {
   /** Default: the system clock. */
   clock?: Clock;
   worker?: WorkerOptions;
+  /**
+   * How long expired tokens and sent or dead emails are kept before the purge job (run by the
+   * worker about once an hour) deletes them. Default `'7d'`.
+   */
+  retention?: number | string;
 }

@@ -7,7 +7,7 @@ import type { Environment, VerigateOptions } from './options.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 
 const TOP_KEYS = ['baseUrl', 'secret', 'em', 'mail', 'tokenTtl', 'environment', 'appName', 'views', 'layout',
-  'loginPath', 'afterVerifyPath', 'getUser', 'hooks', 'logger', 'clock', 'worker'] as const;
+  'loginPath', 'afterVerifyPath', 'getUser', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified'] as const;
 const WORKER_KEYS = ['autoStart', 'pollInterval', 'maxAttempts', 'retryBase', 'batchSize', 'sendTimeout', 'lease'] as const;
@@ -160,6 +160,7 @@ export function resolveOptions(options: VerigateOptions): { config: ResolvedConf
     hooks: Object.freeze({ ...hooks }),
     logger: options.logger ?? defaultLogger,
     clock: options.clock ?? systemClock,
+    retentionMs: duration('retention', options.retention, '7d'),
     worker: Object.freeze({
       autoStart: (worker.autoStart ?? true) as boolean,
       pollIntervalMs: duration('worker.pollInterval', worker.pollInterval, '2s'),
@@ -170,6 +171,10 @@ export function resolveOptions(options: VerigateOptions): { config: ResolvedConf
       leaseMs: duration('worker.lease', worker.lease, '2m'),
     }),
   };
+  if (config.worker.leaseMs < 2 * config.worker.sendTimeoutMs) {
+    fail('VERIGATE_LEASE_TOO_SHORT', 'worker.lease must be at least twice worker.sendTimeout.',
+      'A lease that can run out mid-send lets another worker send the same email again.');
+  }
   if (typeof config.worker.autoStart !== 'boolean') fail('VERIGATE_INVALID_WORKER', 'worker.autoStart must be true or false.', `Got ${JSON.stringify(worker.autoStart)}.`);
   return { config: Object.freeze(config), secret: options.secret };
 }

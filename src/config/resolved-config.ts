@@ -24,6 +24,7 @@ export interface ResolvedConfig {
   readonly hooks: Readonly<VerigateHooks>;
   readonly logger: Logger;
   readonly clock: Clock;
+  readonly retentionMs: number;
   readonly worker: Readonly<{
     autoStart: boolean;
     pollIntervalMs: number;

@@ -40,11 +40,13 @@ export function parseEmailAddress(input: unknown): ParsedEmailAddress {
   if (at < 0) return problem('MISSING_AT', 'The email address needs an @, like name@example.com.');
   const local = value.slice(0, at);
   const rawDomain = value.slice(at + 1);
-  if (local === '' || !LOCAL_ALLOWED.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+  // '=?' starts an RFC 2047 encoded-word, which some parsers decode into a different address.
+  if (local === '' || !LOCAL_ALLOWED.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..') || local.includes('=?')) {
     return problem('LOCAL_PART_INVALID', 'The part before the @ is not a valid mailbox name.');
   }
   if (Buffer.byteLength(local) > MAX_LOCAL_BYTES) return problem('TOO_LONG', 'The part before the @ is longer than 64 bytes.');
-  const domain = rawDomain.endsWith('.') ? rawDomain.slice(0, -1) : rawDomain;
+  // No trailing-dot form: mail goes to the stored address, and many servers refuse 'a@b.com.'.
+  const domain = rawDomain;
   const ascii = DOMAIN_INPUT.test(domain) ? domainToASCII(domain.toLowerCase()) : '';
   const labels = ascii.split('.');
   if (ascii === '' || labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label)) || /^\d+$/.test(labels.at(-1)!)) {

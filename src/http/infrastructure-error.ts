@@ -1,8 +1,9 @@
 const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED',
 ]);
-// PostgreSQL SQLSTATE classes meaning "the server, not your query": 08 connection, 53 resources, 57 operator intervention.
-const PG_INFRA_CLASSES = ['08', '53', '57'];
+// PostgreSQL SQLSTATE classes meaning "the server, not your query": 08 connection, 53 resources,
+// 57 operator intervention, 40 transaction rollback (deadlock, serialization): all worth a retry.
+const PG_INFRA_CLASSES = ['08', '40', '53', '57'];
 const INFRA_MESSAGES = /connection (is )?(closed|terminated|refused|timeout)|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error|Connection terminated|max retries per request|stream isn't writeable/i;
 const INFRA_NAMES = new Set(['ConnectionException', 'MaxRetriesPerRequestError', 'ServiceUnavailableError']);
 

@@ -21,6 +21,8 @@ export interface OutboxWorkerDeps {
     sendTimeoutMs: number;
     leaseMs: number;
   };
+  /** Extra work for each poll, e.g. the purge job; its failures are logged, never fatal. */
+  onPoll?: () => Promise<void>;
 }
 
 export interface OutboxWorker {
@@ -28,9 +30,9 @@ export interface OutboxWorker {
   start(): void;
   /** Asks for a round soon (after a message is queued) instead of waiting for the next poll. */
   kick(): void;
-  /** Sends everything due now, including retries whose time has come; resolves when none is left. */
+  /** Sends everything due now, including retries whose time has come; resolves to the number sent. */
   drain(): Promise<number>;
-  /** Stops polling and waits for the round in progress. */
+  /** Stops polling and waits for the round in progress; later `drain()` calls send nothing. */
   close(): Promise<void>;
 }
 
@@ -49,6 +51,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** A 5xx SMTP reply (bad recipient, policy refusal) will not change on retry. */
+function isPermanent(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown })?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
 /**
  * Delivers the outbox. Claiming pushes `next_attempt_at` forward by a lease inside one short
  * statement (`FOR UPDATE SKIP LOCKED`), so many workers share the table, no transaction is held
@@ -60,6 +68,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   let started = false;
   let closed = false;
   let round: Promise<number> | null = null;
+  let rerun = false;
 
   async function claim(): Promise<ClaimedRow[]> {
     const now = clock.now();
@@ -72,57 +81,75 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     );
   }
 
+  async function markSent(row: ClaimedRow): Promise<void> {
+    const now = clock.now();
+    await em.fork().execute(
+      `update verigate_outbox set status = 'sent', payload = null, sent_at = ?, updated_at = ?, last_error = null where id = ?`,
+      [now, now, row.id]);
+  }
+
+  async function markFailed(row: ClaimedRow, error: unknown): Promise<void> {
+    const dead = row.attempts >= settings.maxAttempts || isPermanent(error);
+    const now = clock.now();
+    const reason = describeError(error);
+    // A dead message's link is useless by the time anyone looks; the user can ask for a new one.
+    await em.fork().execute(
+      `update verigate_outbox set status = ?, next_attempt_at = ?, last_error = ?, updated_at = ?,
+         payload = case when ? then null else payload end where id = ?`,
+      [dead ? 'dead' : 'pending', new Date(now.getTime() + retryDelayMs(row.attempts, settings.retryBaseMs)), reason, now, dead, row.id]);
+    logger.warn(dead ? 'email parked as dead' : 'email delivery failed; will retry', { outboxId: row.id, attempt: row.attempts, error: reason });
+  }
+
+  /** Sending and recording are separate: a failed bookkeeping write must not count as a failed send. */
   async function deliver(row: ClaimedRow): Promise<boolean> {
     try {
       if (!row.payload) throw new Error('payload missing');
       const message = open<RenderedEmail>(deps.sealKey, row.payload);
       await withTimeout(deps.transport.sendMail({ from: deps.from, to: row.recipient, ...message }), settings.sendTimeoutMs);
-      const now = clock.now();
-      await em.fork().execute(
-        `update verigate_outbox set status = 'sent', payload = null, sent_at = ?, updated_at = ?, last_error = null where id = ?`,
-        [now, now, row.id],
-      );
-      return true;
     } catch (error) {
-      const dead = row.attempts >= settings.maxAttempts;
-      const now = clock.now();
-      const reason = describeError(error);
-      // A dead message's link is useless by the time anyone looks; the user can ask for a new one.
-      await em.fork().execute(
-        `update verigate_outbox set status = ?, next_attempt_at = ?, last_error = ?, updated_at = ?,
-           payload = case when ? then null else payload end where id = ?`,
-        [dead ? 'dead' : 'pending', new Date(now.getTime() + retryDelayMs(row.attempts, settings.retryBaseMs)), reason, now, dead, row.id],
-      );
-      logger.warn(dead ? 'email parked as dead after last attempt' : 'email delivery failed; will retry', {
-        outboxId: row.id, attempt: row.attempts, error: reason,
-      });
+      await markFailed(row, error);
       return false;
     }
+    // If this write fails the lease expires and the message is sent again: a duplicate, never a loss.
+    await markSent(row);
+    return true;
   }
 
   async function runRound(): Promise<number> {
     let sent = 0;
-    for (;;) {
+    while (!closed) {
       const rows = await claim();
-      if (rows.length === 0) return sent;
-      const results = await Promise.all(rows.map(deliver));
-      sent += results.filter(Boolean).length;
-      if (closed) return sent;
+      if (rows.length === 0) break;
+      const results = await Promise.allSettled(rows.map(deliver));
+      sent += results.filter((r) => r.status === 'fulfilled' && r.value).length;
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
     }
+    return sent;
   }
 
-  /** One round at a time per worker; callers arriving mid-round wait for it and then run their own. */
+  /** One round at a time per worker; a caller arriving mid-round waits for it, then runs its own. */
   async function exclusiveRound(): Promise<number> {
     while (round) await round.catch(() => 0);
+    if (closed) return 0;
     round = runRound().finally(() => { round = null; });
     return round;
+  }
+
+  async function poll(): Promise<void> {
+    do {
+      rerun = false;
+      await exclusiveRound();
+    } while (rerun && !closed);
+    await deps.onPoll?.();
   }
 
   function schedule(delayMs: number): void {
     if (!started || closed) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      exclusiveRound()
+      timer = undefined;
+      poll()
         .catch((error) => logger.warn('outbox round failed; will retry', { error: describeError(error) }))
         .finally(() => schedule(settings.pollIntervalMs));
     }, delayMs);
@@ -136,13 +163,15 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       schedule(0);
     },
     kick() {
-      schedule(0);
+      // Coalesce: many sign-ups during a slow send cause one extra round, not one each.
+      if (round) rerun = true;
+      else schedule(0);
     },
     drain: exclusiveRound,
     async close() {
       closed = true;
       clearTimeout(timer);
-      await round?.catch(() => 0);
+      while (round) await round.catch(() => 0);
     },
   };
 }

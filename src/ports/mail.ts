@@ -25,7 +25,8 @@ export interface EmailTemplateData {
   /** The single-use link. Only ever placed in the email body. */
   link: string;
   expiresAt: Date;
-  expiresInHours: number;
+  /** Link lifetime in words, e.g. `'24 hours'`, `'15 minutes'`. */
+  expiresIn: string;
 }
 
 /** Renders an email kind to subject, HTML and text. The plugin supplies an EJS renderer. */

@@ -7,6 +7,7 @@ import { enqueueEmail } from '../outbox/outbox-store.ts';
 import type { EmailRenderer } from '../ports/mail.ts';
 import type { VerigateUser } from '../ports/user.ts';
 import { createToken, hashToken, isWellFormedToken } from '../tokens/token.ts';
+import { describeDuration } from './describe-duration.ts';
 import { runHook } from './run-hook.ts';
 import type { ConfirmResult, IssueResult } from './results.ts';
 
@@ -56,9 +57,12 @@ export function createVerificationService(deps: VerificationServiceDeps) {
       email: user.email.trim(),
       link: `${config.baseUrl}/confirm?token=${token}`,
       expiresAt,
-      expiresInHours: Math.round(config.tokenTtlMs / 3_600_000),
+      expiresIn: describeDuration(config.tokenTtlMs),
     });
     await em.fork().transactional(async (tx) => {
+      // Serialise issues per user: two concurrent ones would each miss the other's uncommitted
+      // row when superseding, leaving two live links.
+      await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`verigate:verify:${userId}`]);
       await tx.execute(
         `update verigate_token set superseded_at = ? where user_id = ? and purpose = 'verify'
            and used_at is null and superseded_at is null`, [now, userId]);
@@ -93,10 +97,12 @@ export function createVerificationService(deps: VerificationServiceDeps) {
       await tx.execute(
         `insert into verigate_verified_email (user_id, email, verified_at) values (?, ?, ?)
          on conflict (user_id, email) do nothing`, [row.user_id, row.email, now]);
-      // Any other open link of this user is now pointless; close it so it cannot linger.
+      // Any other open link of this user is now pointless; close it so it cannot linger. Rows a
+      // concurrent confirm holds are skipped rather than waited on, so two confirms never deadlock.
       await tx.execute(
-        `update verigate_token set superseded_at = ? where user_id = ? and purpose = 'verify'
-           and used_at is null and superseded_at is null`, [now, row.user_id]);
+        `update verigate_token set superseded_at = ? where id in (
+           select id from verigate_token where user_id = ? and purpose = 'verify'
+             and used_at is null and superseded_at is null for update skip locked)`, [now, row.user_id]);
       return row;
     });
     if (consumed) {

@@ -20,13 +20,19 @@ export interface SmtpSink {
 }
 
 /** A real SMTP server on loopback that keeps what it receives: the mail side of integration tests. */
-export async function startSmtpSink(port = 0): Promise<SmtpSink> {
+export async function startSmtpSink(port = 0, options: { rejectRecipient?: (address: string) => boolean } = {}): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, session, callback) {
+      if (options.rejectRecipient?.(address.address)) {
+        return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));

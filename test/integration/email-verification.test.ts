@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import request from 'supertest';
 import { emailVerification, VerigateConfigError } from '../../plugin/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { newUser } from '../helpers/flow.ts';
@@ -48,6 +50,32 @@ describe('emailVerification(options)', () => {
       expect(Object.isFrozen(vg.config)).toBe(true);
       const { em: _em, ...rest } = vg.config;
       expect(JSON.stringify(rest)).not.toContain(TEST_SECRET);
+    } finally {
+      await vg.close();
+    }
+  });
+
+  it('writes the app name into the subject as text, not HTML, and states a short lifetime in minutes', async () => {
+    const vg = emailVerification({ ...base(), appName: `Tom & Jerry's <Shop>`, tokenTtl: '15m' });
+    try {
+      const user = newUser();
+      await vg.sendVerification(user);
+      await vg.drain();
+      const mail = await sink.waitFor((m) => m.to === user.email);
+      expect(mail.subject).toBe(`Confirm your email address for Tom & Jerry's <Shop>`);
+      expect(mail.text).toContain('expires in 15 minutes');
+      expect(mail.html).toContain('Tom &amp; Jerry&#39;s &lt;Shop&gt;');
+    } finally {
+      await vg.close();
+    }
+  });
+
+  it('appends returnTo to a loginPath that already has a query', async () => {
+    const vg = emailVerification({ ...base(), loginPath: '/auth?provider=local', getUser: () => null });
+    try {
+      const app = express();
+      app.get('/gated', vg.requireVerified, (req, res) => { res.send('open'); });
+      await request(app).get('/gated').expect(302).expect('Location', '/auth?provider=local&returnTo=%2Fgated');
     } finally {
       await vg.close();
     }

@@ -116,6 +116,32 @@ describe('outbox worker', () => {
     for (const to of recipients) expect(sink.messages.filter((m) => m.to === to)).toHaveLength(1);
   });
 
+  it('parks a message as dead at once when the server refuses the recipient permanently (5xx)', async () => {
+    const picky = await startSmtpSink(0, { rejectRecipient: (a) => a.startsWith('nobody-') });
+    try {
+      const to = `nobody-${randomUUID()}@example.com`;
+      const id = await queue(to);
+      await worker(picky.url).drain();
+      const stored = await row(id);
+      expect(stored.status).toBe('dead');
+      expect(stored.attempts).toBe(1);
+      expect(stored.last_error).toContain('550');
+    } finally {
+      await picky.stop();
+    }
+  });
+
+  it('sends nothing after close(), even for a drain that was waiting on a round', async () => {
+    const w = worker(sink.url);
+    const to = `${randomUUID()}@example.com`;
+    const id = await queue(to);
+    await w.close();
+    expect(await w.drain()).toBe(0);
+    expect((await row(id)).status).toBe('pending');
+    expect(sink.messages.some((m) => m.to === to)).toBe(false);
+    await worker(sink.url).drain(); // leave the table clean for the next test
+  });
+
   it('polls on its own once started', async () => {
     const to = `${randomUUID()}@example.com`;
     const w = worker(sink.url);

@@ -157,6 +157,22 @@ describe('confirm', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('leaves exactly one open link after concurrent issues, and concurrent confirms of them never error', async () => {
+    const { svc } = service();
+    const user = newUser();
+    const first = links.length;
+    await Promise.all([svc.issue(user), svc.issue(user), svc.issue(user)]);
+    const tokens = links.slice(first).map((l) => new URL(l).searchParams.get('token')!);
+    expect(tokens).toHaveLength(3);
+    const open = await db.orm.em.fork().execute(
+      'select 1 from verigate_token where user_id = ? and used_at is null and superseded_at is null', [user.id]);
+    expect(open).toHaveLength(1);
+    const statuses = (await Promise.all(tokens.map((t) => svc.confirm(t)))).map((r) => r.status).sort();
+    // Siblings read before or after the winner commits: superseded or already verified, never an error.
+    expect(statuses.filter((st) => st === 'VERIFIED')).toHaveLength(1);
+    for (const st of statuses.filter((x) => x !== 'VERIFIED')) expect(['TOKEN_SUPERSEDED', 'ALREADY_VERIFIED']).toContain(st);
+  });
+
   it('runs onVerified after commit, and survives a throwing hook', async () => {
     const events: unknown[] = [];
     const { svc } = service({ hooks: { onVerified: (e: unknown) => { events.push(e); throw new Error('host bug'); } } });

@@ -384,3 +384,16 @@ describe('resolveOptions: environment from NODE_ENV', () => {
     expect(resolveWith({ baseUrl: 'http://localhost:3000/verify', environment: 'test' }).config.environment).toBe('test');
   });
 });
+
+describe('resolveOptions: worker lease and retention', () => {
+  it('refuses a lease shorter than twice the send timeout', () => {
+    expect(() => resolveWith({ worker: { sendTimeout: '1m', lease: '90s' } }))
+      .toThrow(expect.objectContaining({ code: 'VERIGATE_LEASE_TOO_SHORT' }));
+  });
+
+  it('defaults retention to 7 days and accepts durations', () => {
+    expect(resolveWith().config.retentionMs).toBe(7 * 86_400_000);
+    expect(resolveWith({ retention: '30d' }).config.retentionMs).toBe(30 * 86_400_000);
+    expect(() => resolveWith({ retention: 'forever' })).toThrow(expect.objectContaining({ code: 'VERIGATE_INVALID_DURATION' }));
+  });
+});

@@ -40,8 +40,12 @@ describe('parseEmailAddress: canonical form', () => {
     expect(canonicalOf(decomposed)).toBe(composed);
   });
 
-  it('accepts and strips a trailing dot in the domain', () => {
-    expect(canonicalOf('a@example.com.')).toBe('a@example.com');
+  it('refuses a trailing dot in the domain, since mail goes to the address as stored', () => {
+    expect(parseEmailAddress('a@example.com.')).toMatchObject({ ok: false, problem: 'DOMAIN_INVALID' });
+  });
+
+  it('refuses an RFC 2047 encoded-word in the local part', () => {
+    expect(parseEmailAddress('=?utf-8?q?victim=40evil.test?=@example.com')).toMatchObject({ ok: false, problem: 'LOCAL_PART_INVALID' });
   });
 
   it('accepts common address forms', () => {
@@ -181,7 +185,7 @@ describe('parseEmailAddress: refused input', () => {
 describe('canonicalEmail', () => {
   it('returns the canonical form of a valid address', () => {
     expect(canonicalEmail('  Ünï@BÜCHER.de ')).toBe('Ünï@xn--bcher-kva.de');
-    expect(canonicalEmail('A@EXAMPLE.com.')).toBe('A@example.com');
+    expect(canonicalEmail('A@EXAMPLE.com')).toBe('A@example.com');
   });
 
   it('falls back to the trimmed input for invalid legacy data', () => {

@@ -94,3 +94,9 @@ describe('isInfrastructureError: false', () => {
     expect(isInfrastructureError(error)).toBe(false);
   });
 });
+
+describe('isInfrastructureError: transaction rollbacks worth a retry', () => {
+  it.each(['40P01', '40001'])('treats SQLSTATE %s (deadlock / serialization failure) as transient', (code) => {
+    expect(isInfrastructureError(Object.assign(new Error('rolled back'), { code }))).toBe(true);
+  });
+});

@@ -1,0 +1,36 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { Clock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
+import { describeError } from '../outbox/redact.ts';
+import { purgeExpired, type PurgeResult } from './purge.ts';
+
+const EVERY_MS = 3_600_000;
+
+export interface PurgeJob {
+  /** Purges now. */
+  run(): Promise<PurgeResult>;
+  /** Purges if the last run was over an hour ago; for the worker's poll. Never throws. */
+  runIfDue(): Promise<void>;
+}
+
+/** Deletes are idempotent, so several app instances may each run this without coordination. */
+export function createPurgeJob(deps: { em: SqlEntityManager; clock: Clock; logger: Logger; retentionMs: number }): PurgeJob {
+  let lastRun = -Infinity;
+  const run = async () => {
+    lastRun = deps.clock.now().getTime();
+    const result = await purgeExpired(deps.em, deps.clock.now(), deps.retentionMs);
+    if (result.tokens || result.messages) deps.logger.info('purged old rows', { ...result });
+    return result;
+  };
+  return {
+    run,
+    async runIfDue() {
+      if (deps.clock.now().getTime() - lastRun < EVERY_MS) return;
+      try {
+        await run();
+      } catch (error) {
+        deps.logger.warn('purge failed; will retry next hour', { error: describeError(error) });
+      }
+    },
+  };
+}
