@@ -12,7 +12,10 @@ export type { VerigateOptions, MailOptions, WorkerOptions, VerigateHooks, Enviro
 export type { ResolvedConfig } from '../src/config/resolved-config.ts';
 export { verigateEntities, VerigateToken, VerigateVerifiedEmail, VerigateOutbox } from '../src/entities/index.ts';
 export { migrate, migrationSql } from '../src/migrations/migrate.ts';
-export { parseEmailAddress } from '../src/email/email-address.ts';
+export { parseEmailAddress, canonicalEmail } from '../src/email/email-address.ts';
+export { safeReturnTo } from '../src/http/return-to.ts';
+export { isInfrastructureError } from '../src/http/infrastructure-error.ts';
+export type { PurgeResult } from '../src/maintenance/purge.ts';
 export type { IssueResult, ConfirmResult, ConfirmStatus } from '../src/verification/results.ts';
 export type { VerigateUser } from '../src/ports/user.ts';
 export type { Logger } from '../src/ports/logger.ts';

@@ -30,7 +30,8 @@ export function createResponder(config: ResolvedConfig, views: ViewRenderer): Re
   const shared = { appName: config.appName, basePath: config.basePath, loginPath: config.loginPath, afterVerifyPath: config.afterVerifyPath };
 
   async function page(res: Response, view: string, locals: Record<string, unknown>, status = 200): Promise<void> {
-    const html = await views.page(view, { ...shared, ...locals });
+    // res.locals lets the host hand its own data (the signed-in user, a nonce) to an overriding layout.
+    const html = await views.page(view, { ...shared, ...res.locals, ...locals });
     setPrivateHeaders(res);
     res.status(status).type('html').send(html);
   }

@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import express from 'express';
+import { emailVerification, type EmailVerification } from '../plugin/index.ts';
+import { createAccountRoutes } from './account-routes.ts';
+import { createAuthenticator } from './auth.ts';
+import { openDatabase, type ExampleOrm } from './database.ts';
+import { createDevMailbox, createDevMailboxRouter, type DevMailbox, type StoredMail } from './dev-mailbox.ts';
+import { createErrorHandler, notFound, sameOriginPosts } from './http-errors.ts';
+import { createPageRoutes } from './page-routes.ts';
+import { createPageRenderer, VIEWS_DIR } from './render.ts';
+import { createSessions } from './sessions.ts';
+import { readSettings, type Env, type ExampleMode } from './settings.ts';
+
+export type { DevMailbox } from './dev-mailbox.ts';
+export type { ExampleMode } from './settings.ts';
+
+export const APP_NAME = 'Example App';
+const BODY_LIMIT = '16kb';
+
+export interface ExampleApp {
+  app: express.Express;
+  vg: EmailVerification;
+  orm: ExampleOrm;
+  mode: ExampleMode;
+  /** The in-memory outbox when SMTP_URL is unset, else `null`. */
+  mailbox: DevMailbox | null;
+  /** The public origin links and redirects are built from. */
+  baseUrl: string;
+  port: number;
+  /** Closes everything the app opened, newest first. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Runs closers newest first; every closer runs even if an earlier one fails. */
+async function closeAll(closers: (() => Promise<void>)[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const close of closers.reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length) throw new AggregateError(errors, 'example app: some resources failed to close');
+}
+
+/**
+ * Builds the example app without listening, so tests can drive it with supertest and the server
+ * can own the socket. On a start-up failure, whatever was already opened is closed again.
+ */
+export async function createExampleApp(env: Env = process.env): Promise<ExampleApp> {
+  const settings = readSettings(env);
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    const orm = await openDatabase(settings.databaseUrl);
+    closers.push(() => orm.close(true));
+    const sessions = await createSessions(settings);
+    closers.push(() => sessions.close());
+
+    // The link itself stays out of the terminal: it is a credential, even in a demo.
+    const announce = (mail: StoredMail) => process.stderr.write(`[dev-mailbox] "${mail.subject}" to ${mail.to}: open ${settings.baseUrl}/dev/mail\n`);
+    const mailbox = settings.smtpUrl ? null : createDevMailbox({ announce: settings.environment === 'test' ? undefined : announce });
+    const vg = emailVerification({
+      baseUrl: `${settings.baseUrl}/verify`,
+      secret: settings.verigateSecret,
+      em: orm.em,
+      mail: { from: settings.mailFrom, transport: settings.smtpUrl ?? mailbox! },
+      environment: settings.environment,
+      appName: APP_NAME,
+      views: [join(VIEWS_DIR, 'verigate')],
+      loginPath: '/login',
+      afterVerifyPath: '/dashboard',
+    });
+    closers.push(() => vg.close());
+
+    const render = createPageRenderer({ appName: APP_NAME, devMailbox: mailbox !== null }, { cache: settings.production });
+    const authenticator = createAuthenticator(orm);
+    const app = express();
+    app.disable('x-powered-by');
+    if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
+
+    app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }), express.json({ limit: BODY_LIMIT }));
+    app.use(sessions.middleware);
+    app.use(authenticator.initialize(), authenticator.session());
+    app.use('/verify', vg.router);
+    app.use(sameOriginPosts(settings.baseUrl));
+    app.use(createPageRoutes({ vg, render }));
+    app.use(createAccountRoutes({ orm, vg, authenticator, render }));
+    if (mailbox) app.use('/dev/mail', createDevMailboxRouter(mailbox, render));
+    app.use(notFound(render));
+    app.use(createErrorHandler(render));
+
+    let closing: Promise<void> | undefined;
+    return {
+      app, vg, orm, mailbox,
+      mode: { ...settings.mode },
+      baseUrl: settings.baseUrl,
+      port: settings.port,
+      close: () => (closing ??= closeAll(closers)),
+    };
+  } catch (error) {
+    await closeAll(closers).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import ejs from 'ejs';
+import type { Request, Response } from 'express';
+import { currentUser } from './auth.ts';
+
+export const VIEWS_DIR = join(import.meta.dirname, 'views');
+
+/** Locals every page of the app's own chrome can rely on. */
+export interface PageContext {
+  appName: string;
+  devMailbox: boolean;
+}
+
+export type RenderPage = (req: Request, res: Response, view: string, locals: Record<string, unknown>, status?: number) => Promise<void>;
+
+// Pages carry no scripts and load nothing from elsewhere; the policy makes that a guarantee.
+const PAGE_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+export function createPageRenderer(context: PageContext, options: { cache: boolean }): RenderPage {
+  return async (req, res, view, locals, status = 200) => {
+    const html = await ejs.renderFile(join(VIEWS_DIR, `${view}.ejs`), { ...context, user: currentUser(req), ...locals }, { cache: options.cache, async: false });
+    res.set(PAGE_HEADERS).status(status).type('html').send(html);
+  };
+}
+
+/** JSON for clients that ask for it; browsers and clients that say nothing get HTML. */
+export function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
+}

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { createExampleApp, type ExampleApp } from '../../example-app/app.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTestRedis, type TestRedis } from '../helpers/redis.ts';
+import { REDIS_URL, TEST_SECRET } from '../helpers/services.ts';
+import { linkFrom, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+
+const JSON_ACCEPT = { Accept: 'application/json' };
+let counter = 0;
+const freshEmail = () => `person-${Date.now()}-${counter++}@example.com`;
+
+/** Confirms through the pages as a person would: open the emailed link, press the button. */
+async function confirmThroughPages(agent: ReturnType<typeof request.agent>, link: string) {
+  const url = new URL(link);
+  const page = await agent.get(`${url.pathname}${url.search}`).expect(200);
+  expect(page.text).toContain('Confirm my email address');
+  const token = url.searchParams.get('token')!;
+  const done = await agent.post('/verify/confirm').type('form').send({ token }).expect(303);
+  expect(done.headers.location).toBe('/verify/result?status=verified');
+  const result = await agent.get(done.headers.location).expect(200);
+  expect(result.text).toContain('Email address confirmed');
+  return token;
+}
+
+describe('example app on real PostgreSQL, Redis and SMTP', () => {
+  let db: TestDatabase;
+  let redis: TestRedis;
+  let sink: SmtpSink;
+  let example: ExampleApp;
+  const env = () => ({
+    NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: `${redis.prefix}sess:`,
+    VERIGATE_SECRET: TEST_SECRET, SESSION_SECRET: TEST_SECRET, BASE_URL: 'http://localhost:3000',
+  });
+
+  beforeAll(async () => {
+    [db, redis, sink] = await Promise.all([createTestDatabase(), createTestRedis(), startSmtpSink()]);
+    example = await createExampleApp({ ...env(), SMTP_URL: sink.url });
+  });
+  afterAll(async () => {
+    await example.close();
+    await Promise.all([sink.stop(), redis.close()]);
+    await db.close();
+  });
+
+  it('runs on the real services', () => {
+    expect(example.mode).toEqual({ database: 'postgresql', sessions: 'redis', mail: 'smtp' });
+    expect(example.mailbox).toBeNull();
+  });
+
+  it('sign-up → email over SMTP → GET confirm leaves the token unused → POST confirm → dashboard', async () => {
+    const email = freshEmail();
+    const agent = request.agent(example.app);
+    const signup = await agent.post('/signup').set(JSON_ACCEPT).send({ email, password: 'correct horse battery' }).expect(201);
+    expect(signup.body).toMatchObject({ status: 'PENDING', user: { email } });
+    await agent.get('/dashboard').expect(302).expect('Location', '/verify/pending?returnTo=%2Fdashboard');
+
+    const mail = await sink.waitFor((m) => m.to === email);
+    const link = linkFrom(mail);
+    expect(link.startsWith('http://localhost:3000/verify/confirm?token=')).toBe(true);
+
+    const url = new URL(link);
+    await agent.get(`${url.pathname}${url.search}`).expect(200);
+    const [row] = await db.orm.em.fork().execute('select used_at from verigate_token where user_id = ?', [signup.body.user.id]);
+    expect(row.used_at).toBeNull();
+
+    await confirmThroughPages(agent, link);
+    const dashboard = await agent.get('/dashboard').expect(200);
+    expect(dashboard.text).toContain(email);
+  });
+
+  it('signs up through the HTML form and shows verigate\'s pending page inside the app\'s layout', async () => {
+    const email = freshEmail();
+    const agent = request.agent(example.app);
+    await agent.post('/signup').type('form').send({ email, password: 'correct horse battery' }).expect(303).expect('Location', '/verify/pending');
+    const pending = await agent.get('/verify/pending').expect(200);
+    expect(pending.text).toContain('Check your inbox');
+    expect(pending.text).toContain(email);
+    expect(pending.text).toContain('Example App');
+  });
+
+  it('answers bad sign-up and login input with 4xx and a message, never a 500', async () => {
+    const taken = freshEmail();
+    await request(example.app).post('/signup').set(JSON_ACCEPT).send({ email: taken, password: 'correct horse battery' }).expect(201);
+    const cases: Array<[object | string, number, string]> = [
+      [{ email: 'not-an-email', password: 'correct horse battery' }, 422, 'INVALID_EMAIL'],
+      [{ email: 'x@example.com\r\nBcc: y@evil.test', password: 'correct horse battery' }, 422, 'INVALID_EMAIL'],
+      [{ email: freshEmail(), password: 'short' }, 422, 'WEAK_PASSWORD'],
+      [{ email: taken, password: 'correct horse battery' }, 409, 'EMAIL_TAKEN'],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await request(example.app).post('/signup').set(JSON_ACCEPT).send(body).expect(status);
+      expect(res.body.error.code).toBe(code);
+      expect(res.body.error.message).toEqual(expect.any(String));
+    }
+    await request(example.app).post('/signup').set(JSON_ACCEPT).set('Content-Type', 'application/json').send('{"email":').expect(400);
+    const wrong = await request(example.app).post('/login').set(JSON_ACCEPT).send({ email: taken, password: 'wrong password!' }).expect(401);
+    expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
+    await request(example.app).post('/login').set(JSON_ACCEPT).send({ email: taken, password: 'correct horse battery' }).expect(200);
+  });
+
+  it('accepts the sign-up while SMTP is down and delivers the email once SMTP is back', async () => {
+    const probe = await startSmtpSink();
+    const port = probe.port;
+    await probe.stop();
+    const offline = await createExampleApp({ ...env(), SMTP_URL: `smtp://127.0.0.1:${port}` });
+    try {
+      const email = freshEmail();
+      const agent = request.agent(offline.app);
+      const signup = await agent.post('/signup').set(JSON_ACCEPT).send({ email, password: 'correct horse battery' }).expect(201);
+      await offline.vg.drain();
+      const [queued] = await db.orm.em.fork().execute('select status, attempts, last_error from verigate_outbox where recipient = ?', [email]);
+      expect(queued.status).toBe('pending');
+      expect(queued.attempts).toBeGreaterThanOrEqual(1);
+      expect(queued.last_error).toMatch(/ECONNREFUSED|connect/i);
+
+      const back = await startSmtpSink(port);
+      try {
+        // Stand in for the backoff delay passing, rather than sleeping through it.
+        await db.orm.em.fork().execute('update verigate_outbox set next_attempt_at = now() where recipient = ?', [email]);
+        await offline.vg.drain();
+        const mail = await back.waitFor((m) => m.to === email);
+        await confirmThroughPages(agent, linkFrom(mail));
+        await agent.get('/dashboard').expect(200);
+        expect(signup.body.user.email).toBe(email);
+      } finally {
+        await back.stop();
+      }
+    } finally {
+      await offline.close();
+    }
+  });
+});
+
+describe('example app on the embedded default (no environment)', () => {
+  let example: ExampleApp;
+
+  beforeAll(async () => { example = await createExampleApp({ NODE_ENV: 'test' }); });
+  afterAll(async () => { await example.close(); });
+
+  it('needs no services: PGlite, in-memory sessions and the dev mailbox', () => {
+    expect(example.mode).toEqual({ database: 'pglite', sessions: 'memory', mail: 'dev-mailbox' });
+  });
+
+  it('lets a person sign up, open /dev/mail, follow the link, confirm, and reach /dashboard', async () => {
+    const email = freshEmail();
+    const agent = request.agent(example.app);
+    await agent.post('/signup').type('form').send({ email, password: 'correct horse battery' }).expect(303);
+    await example.vg.drain();
+
+    const inbox = await agent.get('/dev/mail').set(JSON_ACCEPT).expect(200);
+    const message = inbox.body.find((m: { to: string }) => m.to === email);
+    expect(message).toMatchObject({ to: email, subject: 'Confirm your email address for Example App', sentAt: expect.any(String) });
+    const page = await agent.get('/dev/mail').expect(200);
+    expect(page.text).toContain(email);
+    expect(page.text).toContain('href="http://localhost:3000/verify/confirm?token=');
+
+    const link = /http:\/\/localhost:3000\/verify\/confirm\?token=[A-Za-z0-9_-]+/.exec(message.text)![0];
+    await confirmThroughPages(agent, link);
+    const dashboard = await agent.get('/dashboard').expect(200);
+    expect(dashboard.text).toContain(email);
+  });
+
+  it('lists mail newest first', async () => {
+    const first = freshEmail();
+    const second = freshEmail();
+    await request(example.app).post('/signup').set(JSON_ACCEPT).send({ email: first, password: 'correct horse battery' }).expect(201);
+    await example.vg.drain();
+    await request(example.app).post('/signup').set(JSON_ACCEPT).send({ email: second, password: 'correct horse battery' }).expect(201);
+    await example.vg.drain();
+    const inbox = await request(example.app).get('/dev/mail').set(JSON_ACCEPT).expect(200);
+    const order = inbox.body.map((m: { to: string }) => m.to).filter((to: string) => to === first || to === second);
+    expect(order).toEqual([second, first]);
+  });
+});
