@@ -142,6 +142,26 @@ describe('outbox worker', () => {
     await worker(sink.url).drain(); // leave the table clean for the next test
   });
 
+  it('keeps the link out of logs and the error column even when a transport echoes the message back', async () => {
+    const token = 'E'.repeat(43);
+    const to = `${randomUUID()}@example.com`;
+    const id = await queue(to, `https://app.test/verify/confirm?token=${token}`);
+    const logged: unknown[] = [];
+    const capture = { info: (...a: unknown[]) => logged.push(a), warn: (...a: unknown[]) => logged.push(a), error: (...a: unknown[]) => logged.push(a) };
+    // A provider that quotes the rejected body in its error, as some HTTP mail APIs do.
+    const echoing = { async sendMail(message: { text: string }) { throw new Error(`rejected: ${message.text}`); } };
+    const w = createOutboxWorker({ em: db.orm.em, sealKey: keys.outboxSeal, transport: echoing, from: 'a@app.test', clock, logger: capture, settings });
+    await w.drain();
+    await w.close();
+    const stored = await row(id);
+    expect(stored.last_error).toContain('rejected');
+    expect(stored.last_error).not.toContain(token);
+    expect(stored.last_error).not.toContain('https://');
+    expect(logged.length).toBeGreaterThan(0);
+    expect(JSON.stringify(logged)).not.toContain(token);
+    await db.orm.em.fork().execute(`update verigate_outbox set status = 'dead' where id = ?`, [id]);
+  });
+
   it('polls on its own once started', async () => {
     const to = `${randomUUID()}@example.com`;
     const w = worker(sink.url);
