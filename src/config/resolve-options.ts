@@ -99,7 +99,7 @@ export function resolveOptions(options: VerigateOptions): { config: ResolvedConf
 
   if (typeof options.secret !== 'string' || options.secret.length < MIN_SECRET_LENGTH) {
     fail('VERIGATE_WEAK_SECRET', `secret must be a string of at least ${MIN_SECRET_LENGTH} characters.`,
-      `Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))" and load it from the environment.`);
+      `Generate one with: node -p "require('crypto').randomBytes(32).toString('base64url')" and load it from the environment.`);
   }
   const em = options.em as unknown;
   if (!isObject(em) || typeof em.fork !== 'function' || typeof em.execute !== 'function') {

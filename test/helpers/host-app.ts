@@ -18,7 +18,11 @@ interface SessionUser { id: string; email: string }
  * The smallest realistic host: express-session on the real Redis (connect-redis + ioredis), a
  * login route standing in for Passport, verigate mounted at /verify, and gated routes.
  */
-export function createHostApp(deps: { db: TestDatabase; redis: TestRedis; smtpUrl: string }, overrides: Partial<VerigateOptions> = {}): HostApp {
+export function createHostApp(
+  deps: { db: TestDatabase; redis: TestRedis; smtpUrl: string },
+  overrides: Partial<VerigateOptions> = {},
+  beforeRoutes: (app: express.Express) => void = () => {},
+): HostApp {
   const vg = emailVerification({
     baseUrl: 'https://app.test/verify',
     secret: TEST_SECRET,
@@ -38,6 +42,7 @@ export function createHostApp(deps: { db: TestDatabase; redis: TestRedis; smtpUr
     saveUninitialized: false,
     name: 'sid',
   }));
+  beforeRoutes(app);
   app.post('/test/login', express.json(), (req, res) => {
     (req.session as unknown as { user: SessionUser }).user = { id: String(req.body.id), email: String(req.body.email) };
     res.json({ ok: true });

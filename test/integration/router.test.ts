@@ -41,6 +41,8 @@ describe('sign-up verification, end to end', () => {
 
     const page = await browser.get(`/verify/confirm?token=${token}`).expect(200);
     expect(page.text).toContain('Confirm my email address');
+    // Nothing loaded from anywhere else: no scripts, stylesheets, images or fonts by URL.
+    expect(page.text).not.toMatch(/<(script|link|img|iframe)\b|url\(|@import/i);
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect(page.headers['x-frame-options']).toBe('DENY');
@@ -71,6 +73,20 @@ describe('sign-up verification, end to end', () => {
     await request(host.app).post('/verify/confirm').set(JSON_ACCEPT).send({ token }).expect(200, { status: 'VERIFIED' });
     const again = await request(host.app).post('/verify/confirm').set(JSON_ACCEPT).send({ token }).expect(409);
     expect(again.body.error.code).toBe('TOKEN_USED');
+  });
+});
+
+describe('concurrency', () => {
+  it('lets exactly one of 20 concurrent POSTs of one token verify; the rest are told it was used', async () => {
+    const user = newUser();
+    const token = await mailedToken(host.vg, sink, user);
+    const responses = await Promise.all(Array.from({ length: 20 }, () =>
+      request(host.app).post('/verify/confirm').set(JSON_ACCEPT).send({ token })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    expect(responses.find((r) => r.status === 200)!.body).toEqual({ status: 'VERIFIED' });
+    for (const r of responses.filter((x) => x.status === 409)) expect(r.body.error.code).toBe('TOKEN_USED');
   });
 });
 

@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { mailedToken, newUser, signedIn } from '../helpers/flow.ts';
+import { createHostApp, type HostApp } from '../helpers/host-app.ts';
+import { createTestRedis, type TestRedis } from '../helpers/redis.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+
+const hostViews = fileURLToPath(new URL('../fixtures/host-views', import.meta.url));
+let db: TestDatabase;
+let redis: TestRedis;
+let sink: SmtpSink;
+let host: HostApp;
+
+beforeAll(async () => {
+  [db, redis, sink] = await Promise.all([createTestDatabase(), createTestRedis(), startSmtpSink()]);
+  host = createHostApp({ db, redis, smtpUrl: sink.url }, { views: hostViews, layout: 'host-layout' }, (app) => {
+    // A host middleware handing its own data to the overriding layout.
+    app.use((req, res, next) => { res.locals.hostUser = 'ada'; next(); });
+  });
+});
+afterAll(async () => {
+  await host.vg.close();
+  await Promise.all([sink.stop(), redis.close()]);
+  await db.close();
+});
+
+describe('host view overrides', () => {
+  it('uses the host\'s page where it has one, inside the host\'s layout with its res.locals', async () => {
+    const user = newUser();
+    const browser = await signedIn(host.app, user);
+    const page = await browser.get('/verify/pending').expect(200);
+    expect(page.text).toContain('Host pending page');
+    expect(page.text).toContain(`<p data-test="pending-email">${user.email}</p>`);
+    expect(page.text).toContain('Signed in as ada');
+    expect(page.text).not.toContain('We sent a link to'); // verigate's own pending body
+  });
+
+  it('falls back to verigate\'s own page for the rest, still in the host\'s layout', async () => {
+    const page = await request(host.app).get('/verify/result?status=expired').expect(410);
+    expect(page.text).toContain('This link has expired');
+    expect(page.text).toContain('Send a new link');
+    expect(page.text).toContain('<title>This link has expired | Host</title>');
+  });
+
+  it('overrides one part of an email and keeps verigate\'s other parts', async () => {
+    const user = newUser();
+    await mailedToken(host.vg, sink, user);
+    const mail = sink.messages.find((m) => m.to === user.email)!;
+    expect(mail.subject).toBe(`Host subject: please verify ${user.email}`);
+    expect(mail.text).toContain('/verify/confirm?token=');
+  });
+});
