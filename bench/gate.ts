@@ -37,6 +37,9 @@ const vg = emailVerification({
   getUser: (req) => req.session?.user ?? null, worker: { autoStart: false }, environment: 'production',
 });
 const app = express();
+// Counted so shutdown waits for handlers still running when autocannon stops.
+let inFlight = 0;
+app.use((req, res, next) => { inFlight++; res.on('close', () => { inFlight--; }); next(); });
 app.use(session({ store: new RedisStore({ client: redis, prefix }), secret: 'bench', resave: false, saveUninitialized: false }));
 app.post('/login', express.json(), (req, res) => { (req.session as any).user = req.body; res.end(); });
 app.get('/open', (req, res) => { res.send('ok'); });
@@ -82,6 +85,7 @@ console.log('\nnon-2xx is expected for the unverified (302) and token (4xx) scen
 
 server.closeAllConnections();
 await new Promise((resolve) => server.close(resolve));
+while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20));
 await vg.close();
 const keys = await redis.keys(`${prefix}*`);
 if (keys.length) await redis.del(...keys);
