@@ -56,7 +56,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   });
   const verification = createVerificationService({ config, keys, renderer: createEmailRenderer(views), onQueued: () => worker.kick() });
   const respond = createResponder(config, views);
-  const router = createRouter({ config, verification, respond, logger: config.logger });
+  const router = createRouter({ config, verification, respond });
   const requireVerified = createRequireVerified({ config, verification, respond });
   if (config.worker.autoStart) worker.start();
 

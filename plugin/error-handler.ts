@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../src/ports/logger.ts';
 import { isInfrastructureError } from '../src/http/infrastructure-error.ts';
-import { describeError } from '../src/outbox/redact.ts';
+import { describeError } from '../src/logging/redact.ts';
 import type { Responder } from './respond.ts';
 
 /** How long clients should wait before retrying after a dependency failure. */

@@ -18,5 +18,6 @@ export { isInfrastructureError } from '../src/http/infrastructure-error.ts';
 export type { PurgeResult } from '../src/maintenance/purge.ts';
 export type { IssueResult, ConfirmResult, ConfirmStatus } from '../src/verification/results.ts';
 export type { VerigateUser } from '../src/ports/user.ts';
+export type { MailTransport, OutgoingMail, RenderedEmail } from '../src/ports/mail.ts';
 export type { Logger } from '../src/ports/logger.ts';
 export type { Clock } from '../src/ports/clock.ts';

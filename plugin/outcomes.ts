@@ -42,3 +42,8 @@ export const RESULT_SLUGS: Record<ConfirmStatus, string> = {
 export function statusFromSlug(slug: unknown): ConfirmStatus | undefined {
   return (Object.keys(RESULT_SLUGS) as ConfirmStatus[]).find((status) => RESULT_SLUGS[status] === slug);
 }
+
+/** Outcomes of a confirmation that count as success (an old link for a verified address is good news). */
+export function isSuccess(status: ConfirmStatus): status is 'VERIFIED' | 'ALREADY_VERIFIED' {
+  return status === 'VERIFIED' || status === 'ALREADY_VERIFIED';
+}

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
+import { describeError } from '../src/logging/redact.ts';
 import { ERRORS, type ErrorCode } from './outcomes.ts';
 import { wantsJson } from './negotiate.ts';
 import type { ViewRenderer } from './view-renderer.ts';
@@ -48,7 +49,7 @@ export function createResponder(config: ResolvedConfig, views: ViewRenderer): Re
       await page(res, 'verify-error', { title: info.title, code, message, ...extra.locals }, info.http);
     } catch (error) {
       // A broken override must not turn a clear 4xx into a 500 with a stack trace.
-      config.logger.error('error view failed to render', { error: error instanceof Error ? error.message : String(error) });
+      config.logger.error('error view failed to render', { error: describeError(error) });
       res.status(info.http).type('text').send(`${info.title}. ${message}`);
     }
   }

@@ -33,7 +33,7 @@ export function createViewRenderer(options: { hostDirs: readonly string[]; layou
     for (const dir of dirs) {
       const file = join(dir, `${name}.ejs`);
       if (existsSync(file)) {
-        resolved.set(name, file);
+        if (options.cache) resolved.set(name, file);
         return file;
       }
     }

@@ -25,7 +25,7 @@ export { createPurgeJob, type PurgeJob } from './maintenance/purge-job.ts';
 export { enqueueEmail } from './outbox/outbox-store.ts';
 export { createMailTransport } from './outbox/mail-transport.ts';
 export { retryDelayMs } from './outbox/backoff.ts';
-export { redactSecrets } from './outbox/redact.ts';
+export { redactSecrets } from './logging/redact.ts';
 export type { Clock } from './ports/clock.ts';
 export { systemClock } from './ports/clock.ts';
 export type { Logger } from './ports/logger.ts';

@@ -1,9 +1,9 @@
 import { isWellFormedToken } from '../../src/tokens/token.ts';
 import { asyncHandler } from '../async-handler.ts';
 import { wantsJson } from '../negotiate.ts';
-import { RESULT_SLUGS } from '../outcomes.ts';
-import { setPrivateHeaders } from '../respond.ts';
-import { routerPath, type HandlerDeps } from './deps.ts';
+import { isSuccess, RESULT_SLUGS } from '../outcomes.ts';
+import { routerPath } from '../router-path.ts';
+import type { HandlerDeps } from './deps.ts';
 
 /**
  * GET /confirm?token=… — only shows a button. Mail scanners and link previews fetch links;
@@ -14,11 +14,9 @@ export function confirmPageHandler({ config, respond }: HandlerDeps) {
     const token = req.query.token;
     if (!isWellFormedToken(token)) {
       if (wantsJson(req)) return respond.fail(req, res, 'TOKEN_INVALID');
-      setPrivateHeaders(res);
       return res.redirect(303, routerPath(config, `/result?status=${RESULT_SLUGS.TOKEN_INVALID}`));
     }
     if (wantsJson(req)) {
-      setPrivateHeaders(res);
       return void res.json({ status: 'CONFIRMATION_REQUIRED', method: 'POST', action: routerPath(config, '/confirm') });
     }
     return respond.page(res, 'verify-confirm', { title: 'Confirm your email address', token, action: routerPath(config, '/confirm') });
@@ -35,13 +33,8 @@ export function confirmSubmitHandler({ config, verification, respond }: HandlerD
     const body = req.body as Record<string, unknown> | undefined;
     const result = await verification.confirm(body?.token);
     if (wantsJson(req)) {
-      if (result.status === 'VERIFIED' || result.status === 'ALREADY_VERIFIED') {
-        setPrivateHeaders(res);
-        return void res.json({ status: result.status });
-      }
-      return respond.fail(req, res, result.status);
+      return isSuccess(result.status) ? void res.json({ status: result.status }) : respond.fail(req, res, result.status);
     }
-    setPrivateHeaders(res);
     return res.redirect(303, routerPath(config, `/result?status=${RESULT_SLUGS[result.status]}`));
   });
 }

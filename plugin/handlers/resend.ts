@@ -1,8 +1,8 @@
 import { asyncHandler } from '../async-handler.ts';
 import { isValidCsrf } from '../csrf.ts';
 import { wantsJson } from '../negotiate.ts';
-import { setPrivateHeaders } from '../respond.ts';
-import { continueUrl, routerPath, type HandlerDeps } from './deps.ts';
+import { routerPath } from '../router-path.ts';
+import { continueUrl, type HandlerDeps } from './deps.ts';
 
 /** POST /resend — session-bound, so CSRF-protected. Supersedes every older link of the user. */
 export function resendHandler({ config, verification, respond }: HandlerDeps) {
@@ -12,7 +12,6 @@ export function resendHandler({ config, verification, respond }: HandlerDeps) {
     if (!isValidCsrf(req)) return respond.fail(req, res, 'CSRF_INVALID');
 
     const result = await verification.issue(user);
-    setPrivateHeaders(res);
     switch (result.status) {
       case 'SENT':
         if (wantsJson(req)) return void res.status(202).json({ status: 'SENT', expiresAt: result.expiresAt.toISOString() });

@@ -71,11 +71,13 @@ export interface VerigateOptions {
   afterVerifyPath?: string;
   /** Reads the signed-in user from a request. Default: `req.user.id` and `req.user.email` (Passport). */
   getUser?: (req: any) => VerigateUser | null | undefined;
+  /** Side effects after verigate's own work commits. Default: none. */
   hooks?: VerigateHooks;
-  /** Default: warnings and errors on stderr. */
+  /** Where verigate reports problems (never with a token or a link). Default: warnings and errors on stderr. */
   logger?: Logger;
-  /** Default: the system clock. */
+  /** Time source, for tests. Default: the system clock. */
   clock?: Clock;
+  /** The outbox worker. Default: started in-process, with the defaults listed on `WorkerOptions`. */
   worker?: WorkerOptions;
   /**
    * How long expired tokens and sent or dead emails are kept before the purge job (run by the

@@ -88,6 +88,18 @@ function parseBaseUrl(value: unknown, environment: Environment): URL {
 }
 
 /**
+ * Whatever the host's user looks like (numeric ids, extra fields), the rest of verigate sees
+ * `{ id: string, email: string }` or null, converted in this one place.
+ */
+function normaliseGetUser(getUser: (req: any) => unknown): ResolvedConfig['getUser'] {
+  return (req) => {
+    const user = getUser(req) as { id?: unknown; email?: unknown } | null | undefined;
+    if (!user || user.id === undefined || user.id === null) return null;
+    return { id: String(user.id), email: typeof user.email === 'string' ? user.email : '' };
+  };
+}
+
+/**
  * Validates options once, at start-up, and returns a frozen config plus the secret (kept apart so
  * the config can be logged). Throws `VerigateConfigError` with a code and a hint on any mistake.
  */
@@ -156,7 +168,7 @@ export function resolveOptions(options: VerigateOptions): { config: ResolvedConf
     layout,
     loginPath: localPath('loginPath', options.loginPath, '/login'),
     afterVerifyPath: localPath('afterVerifyPath', options.afterVerifyPath, '/'),
-    getUser: options.getUser ?? ((req) => (req.user ? { id: String(req.user.id), email: req.user.email } : null)),
+    getUser: normaliseGetUser(options.getUser ?? ((req) => req.user)),
     hooks: Object.freeze({ ...hooks }),
     logger: options.logger ?? defaultLogger,
     clock: options.clock ?? systemClock,

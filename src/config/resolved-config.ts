@@ -9,7 +9,7 @@ import type { Environment, VerigateHooks } from './options.ts';
 export interface ResolvedConfig {
   /** `baseUrl` without a trailing slash. */
   readonly baseUrl: string;
-  /** Path part of `baseUrl` without a trailing slash (`'/verify'`), used for redirects from the gate. */
+  /** Path part of `baseUrl` without a trailing slash (`'/verify'`): the prefix of every browser-facing router URL. */
   readonly basePath: string;
   readonly environment: Environment;
   readonly em: SqlEntityManager;
@@ -20,7 +20,8 @@ export interface ResolvedConfig {
   readonly layout: string | false;
   readonly loginPath: string;
   readonly afterVerifyPath: string;
-  readonly getUser: (req: any) => VerigateUser | null | undefined;
+  /** The host's `getUser`, normalised: always `{ id: string, email: string }` or null. */
+  readonly getUser: (req: any) => VerigateUser | null;
   readonly hooks: Readonly<VerigateHooks>;
   readonly logger: Logger;
   readonly clock: Clock;

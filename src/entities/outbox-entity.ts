@@ -1,8 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export const OUTBOX_STATUSES = ['pending', 'sent', 'dead'] as const;
-export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
-
 /**
  * One email waiting to be sent, written in the same transaction as the token it carries.
  * `payload` is sealed (AES-GCM) while pending and set to null once sent; `lastError` never holds a link.
@@ -15,6 +12,7 @@ export const VerigateOutbox = defineEntity({
     kind: p.string().length(64),
     recipient: p.string().length(320),
     payload: p.text().nullable(),
+    /** `pending`, `sent` or `dead`. */
     status: p.string().length(16).default('pending'),
     attempts: p.integer().default(0),
     nextAttemptAt: p.datetime(),

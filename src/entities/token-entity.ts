@@ -25,5 +25,3 @@ export const VerigateToken = defineEntity({
     supersededAt: p.datetime().nullable(),
   },
 });
-
-export type VerigateTokenRow = InstanceType<typeof VerigateToken.class>;

@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import { describeError } from '../outbox/redact.ts';
+import { describeError } from '../logging/redact.ts';
 import { purgeExpired, type PurgeResult } from './purge.ts';
 
 const EVERY_MS = 3_600_000;

@@ -1,4 +1,4 @@
-/** A schema step. Statements run in one transaction, in order; ids are applied once, sorted. */
+/** A schema step. Its statements run in one transaction, in order; each id is applied once, in list order. */
 export interface VerigateMigration {
   id: string;
   statements: readonly string[];

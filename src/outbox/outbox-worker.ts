@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailTransport, RenderedEmail } from '../ports/mail.ts';
 import { retryDelayMs } from './backoff.ts';
-import { describeError } from './redact.ts';
+import { describeError } from '../logging/redact.ts';
 
 export interface OutboxWorkerDeps {
   em: SqlEntityManager;

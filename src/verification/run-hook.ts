@@ -1,3 +1,4 @@
+import { describeError } from '../logging/redact.ts';
 import type { Logger } from '../ports/logger.ts';
 
 /** Hooks are side effects of something already committed: a failing hook is reported, not propagated. */
@@ -6,6 +7,6 @@ export async function runHook<T>(logger: Logger, name: string, hook: ((event: T)
   try {
     await hook(event);
   } catch (error) {
-    logger.error(`hook ${name} threw; the operation itself succeeded`, { error: error instanceof Error ? error.message : String(error) });
+    logger.error(`hook ${name} threw; the operation itself succeeded`, { error: describeError(error) });
   }
 }

@@ -46,7 +46,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
   async function issue(user: VerigateUser): Promise<IssueResult> {
     const parsed = parseEmailAddress(user.email);
     if (!parsed.ok) return { status: 'INVALID_EMAIL', message: parsed.message };
-    const userId = String(user.id);
+    const userId = user.id;
     if (await isVerified(userId, parsed.canonical)) return { status: 'ALREADY_VERIFIED' };
 
     const token = createToken();
@@ -123,11 +123,11 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     return row.superseded_at ? { status: 'TOKEN_SUPERSEDED' } : { status: 'TOKEN_EXPIRED' };
   }
 
-  /** Whether the pair is verified; `email` may be in any case/normal form the host stored. */
+  /** Whether the pair is verified; `email` as the host stored it (any case or normal form of the domain). */
   async function isEmailVerified(userId: string, email: string): Promise<boolean> {
     const parsed = parseEmailAddress(email);
-    return parsed.ok && isVerified(String(userId), parsed.canonical);
+    return parsed.ok && isVerified(userId, parsed.canonical);
   }
 
-  return { issue, confirm, isVerified: isEmailVerified };
+  return { issue, confirm, isVerified: isEmailVerified, /** For callers that already hold the canonical form. */ isPairVerified: isVerified };
 }

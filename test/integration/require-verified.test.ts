@@ -65,6 +65,16 @@ describe('requireVerified', () => {
     expect(redis.commands).toEqual([...baseline, ...baseline, ...baseline, ...baseline, ...baseline]);
   });
 
+  it('remembers a verified user seen by the pending page, so the next gated request skips the database', async () => {
+    const user = newUser();
+    await host.vg.confirm(await mailedToken(host.vg, sink, user));
+    const browser = await signedIn(host.app, user);
+    await browser.get('/verify/pending').set(JSON_ACCEPT).expect(200, { status: 'VERIFIED' });
+    db.queries.length = 0;
+    await browser.get('/dashboard').expect(200);
+    expect(db.queries).toEqual([]);
+  });
+
   it('re-checks an unverified user on each request, so verifying in another browser opens the gate at once', async () => {
     const user = newUser();
     const first = await signedIn(host.app, user);

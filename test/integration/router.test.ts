@@ -176,7 +176,9 @@ describe('pending page and resend', () => {
     await host.vg.confirm(await mailedToken(host.vg, sink, user));
     const browser = await signedIn(host.app, user);
     await browser.get('/verify/pending?returnTo=%2Fdashboard').expect(303).expect('Location', '/dashboard');
-    await browser.get('/verify/pending').set(JSON_ACCEPT).expect(200, { status: 'VERIFIED' });
+    const json = await browser.get('/verify/pending').set(JSON_ACCEPT).expect(200, { status: 'VERIFIED' });
+    expect(json.headers['cache-control']).toBe('no-store');
+    expect(json.headers['referrer-policy']).toBe('no-referrer');
   });
 
   it('ignores an unsafe returnTo', async () => {

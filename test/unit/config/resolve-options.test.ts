@@ -397,3 +397,19 @@ describe('resolveOptions: worker lease and retention', () => {
     expect(() => resolveWith({ retention: 'forever' })).toThrow(expect.objectContaining({ code: 'VERIGATE_INVALID_DURATION' }));
   });
 });
+
+describe('resolveOptions: getUser is normalised once', () => {
+  it('turns numeric ids into strings and tolerates a missing email', () => {
+    const { config } = resolveWith({ getUser: (req: { u: unknown }) => req.u });
+    expect(config.getUser({ u: { id: 42, email: 'a@example.com', name: 'extra' } })).toEqual({ id: '42', email: 'a@example.com' });
+    expect(config.getUser({ u: { id: 7 } })).toEqual({ id: '7', email: '' });
+    expect(config.getUser({ u: null })).toBeNull();
+    expect(config.getUser({ u: { email: 'no-id@example.com' } })).toBeNull();
+  });
+
+  it('reads req.user (Passport) by default', () => {
+    const { config } = resolveWith();
+    expect(config.getUser({ user: { id: 3, email: 'p@example.com' } })).toEqual({ id: '3', email: 'p@example.com' });
+    expect(config.getUser({})).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeError, redactSecrets } from '../../../src/outbox/redact.ts';
+import { describeError, redactSecrets } from '../../../src/logging/redact.ts';
 import { createToken } from '../../../src/tokens/token.ts';
 
 const token = createToken();
