@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import express, { type Request, type Router } from 'express';
-import { parseEmailAddress, type EmailVerification } from '../plugin/index.ts';
-import { safeReturnTo } from '../src/index.ts';
+import { parseEmailAddress, safeReturnTo, type EmailVerification } from '../plugin/index.ts';
 import { INVALID_CREDENTIALS_MESSAGE, type Authenticator } from './auth.ts';
 import type { ExampleOrm } from './database.ts';
 import { hashPassword, passwordProblem } from './password.ts';
@@ -66,6 +65,9 @@ export function createAccountRoutes({ orm, vg, authenticator, render }: AccountR
     const weak = passwordProblem(body.password);
     if (weak) return refuse(422, 'WEAK_PASSWORD', weak, 'password');
     const user = await createUser(orm, parsed.canonical, body.password as string);
+    // Trade-off: this 409 reveals that an account exists for the address, while login hides it.
+    // DESIGN rule 4 wants one uniform answer plus a notice email to the owner; that waits for
+    // verigate's sign-up-notice feature, and until then a clear answer beats a silent dead end.
     if (!user) return refuse(409, 'EMAIL_TAKEN', 'An account with this email address already exists. Log in instead.', 'email');
 
     await logIn(req, user);

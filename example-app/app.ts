@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { emailVerification, type EmailVerification } from '../plugin/index.ts';
 import { createAccountRoutes } from './account-routes.ts';
-import { createAuthenticator } from './auth.ts';
+import { createAuthenticator, currentUser } from './auth.ts';
 import { openDatabase, type ExampleOrm } from './database.ts';
 import { createDevMailbox, createDevMailboxRouter, type DevMailbox, type StoredMail } from './dev-mailbox.ts';
 import { createErrorHandler, notFound, sameOriginPosts } from './http-errors.ts';
@@ -14,7 +14,7 @@ import { readSettings, type Env, type ExampleMode } from './settings.ts';
 export type { DevMailbox } from './dev-mailbox.ts';
 export type { ExampleMode } from './settings.ts';
 
-export const APP_NAME = 'Example App';
+const APP_NAME = 'Example App';
 const BODY_LIMIT = '16kb';
 
 export interface ExampleApp {
@@ -82,6 +82,14 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
     app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }), express.json({ limit: BODY_LIMIT }));
     app.use(sessions.middleware);
     app.use(authenticator.initialize(), authenticator.session());
+    // The one place the signed-in user reaches the views: the app's renderer reads it from here, and
+    // verigate merges res.locals into its own pages, so the overriding layout shows it there too.
+    app.use((req, res, next) => {
+      const user = currentUser(req);
+      res.locals.user = user ? { id: user.id, email: user.email } : null;
+      res.locals.devMailbox = mailbox !== null;
+      next();
+    });
     app.use('/verify', vg.router);
     app.use(sameOriginPosts(settings.baseUrl));
     app.use(createPageRoutes({ vg, render }));

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import type { OutgoingMail } from '../src/ports/mail.ts';
+import type { OutgoingMail } from '../plugin/index.ts';
 import { wantsJson, type RenderPage } from './render.ts';
 
 export interface StoredMail {
@@ -16,7 +16,6 @@ export interface DevMailbox {
   sendMail(message: OutgoingMail): Promise<{ messageId: string }>;
   /** Newest first. */
   messages(): readonly StoredMail[];
-  clear(): void;
   readonly capacity: number;
 }
 
@@ -37,13 +36,12 @@ export function createDevMailbox(options: { capacity?: number; announce?: (mail:
       return { messageId: `<dev-${Date.now()}-${++sequence}@dev-mailbox.invalid>` };
     },
     messages: () => stored.slice(),
-    clear: () => void (stored.length = 0),
   };
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]);
 }
 
@@ -55,7 +53,7 @@ const TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
  * Plain text as HTML with http(s) links clickable. Text and URLs are escaped piece by piece,
  * and only URLs that parse with an http(s) scheme become links, so no other scheme can sneak in.
  */
-export function linkifyText(text: string): string {
+function linkifyText(text: string): string {
   let html = '';
   let last = 0;
   for (const match of text.matchAll(URL_PATTERN)) {

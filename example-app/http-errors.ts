@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { isInfrastructureError } from '../src/index.ts';
+import { isInfrastructureError } from '../plugin/index.ts';
 import { wantsJson, type RenderPage } from './render.ts';
 
 const RETRY_AFTER_SECONDS = 5;
@@ -12,7 +12,7 @@ interface Failure {
 }
 
 /** Answers with `{ error: { code, message } }` or the app's error page; never a stack trace. */
-export async function sendFailure(req: Request, res: Response, render: RenderPage, failure: Failure): Promise<void> {
+async function sendFailure(req: Request, res: Response, render: RenderPage, failure: Failure): Promise<void> {
   if (wantsJson(req)) {
     res.status(failure.status).json({ error: { code: failure.code, message: failure.message } });
     return;
@@ -67,7 +67,7 @@ export function notFound(render: RenderPage): RequestHandler {
  * Refuses state-changing requests sent by other sites. The session cookie is SameSite=Lax, which
  * already covers logout; this also stops login CSRF (signing a victim into an attacker's account).
  * Clients without these headers (curl, old browsers) pass: SameSite still applies to them.
- * `Origin: null` alone proves nothing (browsers send it under `Referrer-Policy: no-referrer`).
+ * Mounted after verigate's router, so verigate's own POSTs under /verify never reach it.
  */
 export function sameOriginPosts(publicOrigin: string): RequestHandler {
   return (req, res, next) => {
@@ -80,9 +80,19 @@ export function sameOriginPosts(publicOrigin: string): RequestHandler {
 }
 
 function isCrossSite(req: Request, publicOrigin: string): boolean {
-  if (req.get('sec-fetch-site') === 'cross-site') return true;
+  const fetchSite = req.get('sec-fetch-site');
+  if (fetchSite === 'cross-site') return true;
   const origin = req.get('origin');
-  if (!origin || origin === 'null' || origin === publicOrigin) return false;
+  if (origin === 'null') {
+    // An opaque origin: a sandboxed iframe or data: URL, which an attacker controls, is refused. But
+    // browsers also send it for a form on a page under Referrer-Policy: no-referrer, which is how
+    // verigate's pages are served, and those pages carry the header's "Log out" button (POST /logout).
+    // Chosen rule, for every path rather than a /logout exemption: `Origin: null` passes only when the
+    // browser's own Fetch Metadata (which a page cannot forge) vouches for it with `same-origin`.
+    // A browser without Fetch Metadata gets a 403 there and can log out from any of the app's pages.
+    return fetchSite !== 'same-origin';
+  }
+  if (!origin || origin === publicOrigin) return false;
   try {
     // Direct access by another host name (127.0.0.1 instead of localhost) is still this server.
     return new URL(origin).host !== req.get('host');

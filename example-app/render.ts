@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
 import type { Request, Response } from 'express';
-import { currentUser } from './auth.ts';
+import type { SessionUser } from './user-entity.ts';
 
 export const VIEWS_DIR = join(import.meta.dirname, 'views');
 
@@ -21,9 +21,18 @@ const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
+/**
+ * The signed-in user as app.ts put it in `res.locals` (the same value verigate's pages see).
+ * `null` also when that middleware never ran, e.g. an error page for a body that failed to parse.
+ */
+function viewUser(res: Response): SessionUser | null {
+  const user = res.locals.user as SessionUser | null | undefined;
+  return user ?? null;
+}
+
 export function createPageRenderer(context: PageContext, options: { cache: boolean }): RenderPage {
-  return async (req, res, view, locals, status = 200) => {
-    const html = await ejs.renderFile(join(VIEWS_DIR, `${view}.ejs`), { ...context, user: currentUser(req), ...locals }, { cache: options.cache, async: false });
+  return async (_req, res, view, locals, status = 200) => {
+    const html = await ejs.renderFile(join(VIEWS_DIR, `${view}.ejs`), { ...context, user: viewUser(res), ...locals }, { cache: options.cache, async: false });
     res.set(PAGE_HEADERS).status(status).type('html').send(html);
   };
 }

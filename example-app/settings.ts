@@ -80,10 +80,32 @@ function parseTrustProxy(value: string | undefined): string | number | undefined
   return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
 }
 
+/**
+ * Without these the app falls back to demo stand-ins: an in-memory database, in-memory sessions and
+ * a dev mailbox whose /dev/mail page is public and shows everyone's verification links. A production
+ * start must never fall back silently, so it refuses instead.
+ */
+const PRODUCTION_SERVICES = {
+  DATABASE_URL: 'an in-memory database that loses every account on restart',
+  REDIS_URL: 'in-memory sessions that sign everyone out on restart',
+  SMTP_URL: "a dev mailbox whose PUBLIC /dev/mail page shows everyone's verification links",
+} as const;
+
+function requireProductionServices(env: Env): void {
+  const missing = (Object.keys(PRODUCTION_SERVICES) as (keyof typeof PRODUCTION_SERVICES)[]).filter((name) => !nonEmpty(env[name]));
+  if (missing.length === 0) return;
+  const consequences = missing.map((name) => `without ${name} it would use ${PRODUCTION_SERVICES[name]}`).join('; ');
+  throw new SettingsError(
+    `NODE_ENV=production requires DATABASE_URL, REDIS_URL and SMTP_URL; missing: ${missing.join(', ')}. ` +
+    `Refusing to start: ${consequences}.`,
+  );
+}
+
 export function readSettings(env: Env): Settings {
   const nodeEnv = env.NODE_ENV;
   const environment: Environment = nodeEnv === 'production' ? 'production' : nodeEnv === 'test' ? 'test' : 'development';
   const production = environment === 'production';
+  if (production) requireProductionServices(env);
   const port = parsePort(env.PORT);
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   const redisUrl = nonEmpty(env.REDIS_URL);

@@ -16,8 +16,6 @@ export const ExampleUser = defineEntity({
   },
 });
 
-export type ExampleUserRow = InstanceType<typeof ExampleUser.class>;
-
 /** Kept in step with the entity by hand; the example app has no migration tool of its own. */
 export const CREATE_EXAMPLE_USER_TABLE = `create table if not exists example_user (
   id uuid primary key,

@@ -147,6 +147,10 @@ describe('example app on the embedded default (no environment)', () => {
     const agent = request.agent(example.app);
     await agent.post('/signup').type('form').send({ email, password: 'correct horse battery' }).expect(303);
     await example.vg.drain();
+    // verigate's pending page, in the app's layout, shows who is signed in and where the mail went.
+    const pending = await agent.get('/verify/pending').expect(200);
+    expect(pending.text).toContain(`Signed in as`);
+    expect(pending.text).toContain('href="/dev/mail"');
 
     const inbox = await agent.get('/dev/mail').set(JSON_ACCEPT).expect(200);
     const message = inbox.body.find((m: { to: string }) => m.to === email);
