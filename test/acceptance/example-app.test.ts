@@ -116,10 +116,14 @@ describe('example app on real PostgreSQL, Redis and SMTP', () => {
 
       const back = await startSmtpSink(port);
       try {
-        // Stand in for the backoff delay passing, rather than sleeping through it.
-        await db.orm.em.fork().execute('update verigate_outbox set next_attempt_at = now() where recipient = ?', [email]);
+        // Stand in for the backoff delay passing, rather than sleeping through it. A second in the
+        // past, so the database's microseconds never race the worker's millisecond clock.
+        await db.orm.em.fork().execute(`update verigate_outbox set next_attempt_at = now() - interval '1 second' where recipient = ?`, [email]);
         await offline.vg.drain();
-        const mail = await back.waitFor((m) => m.to === email);
+        const mail = await back.waitFor((m) => m.to === email).catch(async (error: Error) => {
+          const rows = await db.orm.em.fork().execute('select status, attempts, next_attempt_at, last_error from verigate_outbox where recipient = ?', [email]);
+          throw new Error(`${error.message}; outbox: ${JSON.stringify(rows)}`);
+        });
         await confirmThroughPages(agent, linkFrom(mail));
         await agent.get('/dashboard').expect(200);
         expect(signup.body.user.email).toBe(email);

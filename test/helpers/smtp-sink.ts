@@ -26,6 +26,9 @@ export async function startSmtpSink(port = 0, options: { rejectRecipient?: (addr
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    // Otherwise every connection waits on a PTR query (up to 1.5 s) to the machine's resolver:
+    // slow under load, and traffic that has no business leaving loopback.
+    disableReverseLookup: true,
     logger: false,
     onRcptTo(address, session, callback) {
       if (options.rejectRecipient?.(address.address)) {
@@ -61,7 +64,7 @@ export async function startSmtpSink(port = 0, options: { rejectRecipient?: (addr
     port: actual,
     url: `smtp://127.0.0.1:${actual}`,
     messages,
-    waitFor(match, timeoutMs = 5000) {
+    waitFor(match, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const hit = messages.find(match);
