@@ -9,7 +9,7 @@ export interface Responder {
   /** Renders a page with the shared locals (app name, paths) merged in. */
   page(res: Response, view: string, locals: Record<string, unknown>, status?: number): Promise<void>;
   /** The one place an error code becomes a response: JSON `{ error: { code, message } }` or an HTML page. */
-  fail(req: Request, res: Response, code: ErrorCode, extra?: { message?: string; details?: Record<string, unknown>; locals?: Record<string, unknown> }): Promise<void>;
+  fail(req: Request, res: Response, code: ErrorCode, extra?: { message?: string; details?: Record<string, unknown> }): Promise<void>;
   /** Sends an unauthenticated visitor to the host's login page, or 401 for JSON clients. */
   signIn(req: Request, res: Response, returnTo: string): Promise<void>;
 }
@@ -46,7 +46,7 @@ export function createResponder(config: ResolvedConfig, views: ViewRenderer): Re
       return;
     }
     try {
-      await page(res, 'verify-error', { title: info.title, code, message, ...extra.locals }, info.http);
+      await page(res, 'verify-error', { title: info.title, code, message }, info.http);
     } catch (error) {
       // A broken override must not turn a clear 4xx into a 500 with a stack trace.
       config.logger.error('error view failed to render', { error: describeError(error) });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createExampleApp, type ExampleApp } from '../../example-app/app.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTestRedis, type TestRedis } from '../helpers/redis.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import type { TestRedis } from '../helpers/redis.ts';
 import { REDIS_URL, TEST_SECRET } from '../helpers/services.ts';
 import { linkFrom, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -24,6 +25,7 @@ async function confirmThroughPages(agent: ReturnType<typeof request.agent>, link
 }
 
 describe('example app on real PostgreSQL, Redis and SMTP', () => {
+  let services: RealServices;
   let db: TestDatabase;
   let redis: TestRedis;
   let sink: SmtpSink;
@@ -34,13 +36,13 @@ describe('example app on real PostgreSQL, Redis and SMTP', () => {
   });
 
   beforeAll(async () => {
-    [db, redis, sink] = await Promise.all([createTestDatabase(), createTestRedis(), startSmtpSink()]);
+    services = await startRealServices();
+    ({ db, redis, sink } = services);
     example = await createExampleApp({ ...env(), SMTP_URL: sink.url });
   });
   afterAll(async () => {
     await example.close();
-    await Promise.all([sink.stop(), redis.close()]);
-    await db.close();
+    await services.close();
   });
 
   it('runs on the real services', () => {

@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MikroORM } from '@mikro-orm/postgresql';
 import request from 'supertest';
 import { verigateEntities } from '../../src/entities/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import type { TestDatabase } from '../helpers/database.ts';
 import { mailedToken, newUser, signedIn } from '../helpers/flow.ts';
 import { createHostApp, type HostApp } from '../helpers/host-app.ts';
-import { createTestRedis, type TestRedis } from '../helpers/redis.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import type { TestRedis } from '../helpers/redis.ts';
+import type { SmtpSink } from '../helpers/smtp-sink.ts';
 
+let services: RealServices;
 let db: TestDatabase;
 let redis: TestRedis;
 let sink: SmtpSink;
@@ -15,13 +17,13 @@ let host: HostApp;
 const JSON_ACCEPT = { Accept: 'application/json' };
 
 beforeAll(async () => {
-  [db, redis, sink] = await Promise.all([createTestDatabase(), createTestRedis(), startSmtpSink()]);
+  services = await startRealServices();
+  ({ db, redis, sink } = services);
   host = createHostApp({ db, redis, smtpUrl: sink.url });
 });
 afterAll(async () => {
   await host.vg.close();
-  await Promise.all([sink.stop(), redis.close()]);
-  await db.close();
+  await services.close();
 });
 
 describe('requireVerified', () => {

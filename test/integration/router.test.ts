@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import type { TestDatabase } from '../helpers/database.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { csrfFrom, mailedToken, newUser, signedIn } from '../helpers/flow.ts';
 import { createHostApp, type HostApp } from '../helpers/host-app.ts';
-import { createTestRedis, type TestRedis } from '../helpers/redis.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import type { TestRedis } from '../helpers/redis.ts';
+import type { SmtpSink } from '../helpers/smtp-sink.ts';
 
+let services: RealServices;
 let db: TestDatabase;
 let redis: TestRedis;
 let sink: SmtpSink;
@@ -15,13 +17,13 @@ const clock = fakeClock();
 const JSON_ACCEPT = { Accept: 'application/json' };
 
 beforeAll(async () => {
-  [db, redis, sink] = await Promise.all([createTestDatabase(), createTestRedis(), startSmtpSink()]);
+  services = await startRealServices();
+  ({ db, redis, sink } = services);
   host = createHostApp({ db, redis, smtpUrl: sink.url }, { clock, tokenTtl: '1h' });
 });
 afterAll(async () => {
   await host.vg.close();
-  await Promise.all([sink.stop(), redis.close()]);
-  await db.close();
+  await services.close();
 });
 
 const tokenState = async (userId: string) =>

@@ -1,20 +1,23 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import type { TestDatabase } from '../helpers/database.ts';
 import { mailedToken, newUser, signedIn } from '../helpers/flow.ts';
 import { createHostApp, type HostApp } from '../helpers/host-app.ts';
-import { createTestRedis, type TestRedis } from '../helpers/redis.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import type { TestRedis } from '../helpers/redis.ts';
+import type { SmtpSink } from '../helpers/smtp-sink.ts';
 
 const hostViews = fileURLToPath(new URL('../fixtures/host-views', import.meta.url));
+let services: RealServices;
 let db: TestDatabase;
 let redis: TestRedis;
 let sink: SmtpSink;
 let host: HostApp;
 
 beforeAll(async () => {
-  [db, redis, sink] = await Promise.all([createTestDatabase(), createTestRedis(), startSmtpSink()]);
+  services = await startRealServices();
+  ({ db, redis, sink } = services);
   host = createHostApp({ db, redis, smtpUrl: sink.url }, { views: hostViews, layout: 'host-layout' }, (app) => {
     // A host middleware handing its own data to the overriding layout.
     app.use((req, res, next) => { res.locals.hostUser = 'ada'; next(); });
@@ -22,8 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await host.vg.close();
-  await Promise.all([sink.stop(), redis.close()]);
-  await db.close();
+  await services.close();
 });
 
 describe('host view overrides', () => {
