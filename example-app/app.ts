@@ -1,17 +1,18 @@
 import { join } from 'node:path';
 import express from 'express';
-import { emailVerification, type EmailVerification } from '../plugin/index.ts';
+import { devMailbox, emailVerification, mikroOrmUserStore, type DevMailbox, type EmailVerification, type StoredMail } from '../plugin/index.ts';
 import { createAccountRoutes } from './account-routes.ts';
 import { createAuthenticator, currentUser } from './auth.ts';
 import { openDatabase, type ExampleOrm } from './database.ts';
-import { createDevMailbox, createDevMailboxRouter, type DevMailbox, type StoredMail } from './dev-mailbox.ts';
 import { createErrorHandler, notFound, sameOriginPosts } from './http-errors.ts';
 import { createPageRoutes } from './page-routes.ts';
 import { createPageRenderer, VIEWS_DIR } from './render.ts';
 import { createSessions } from './sessions.ts';
 import { readSettings, type Env, type ExampleMode } from './settings.ts';
+import { verifyPassword } from './password.ts';
+import { ExampleUser } from './user-entity.ts';
 
-export type { DevMailbox } from './dev-mailbox.ts';
+export type { DevMailbox } from '../plugin/index.ts';
 export type { ExampleMode } from './settings.ts';
 
 const APP_NAME = 'Example App';
@@ -59,12 +60,18 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
 
     // The link itself stays out of the terminal: it is a credential, even in a demo.
     const announce = (mail: StoredMail) => process.stderr.write(`[dev-mailbox] "${mail.subject}" to ${mail.to}: open ${settings.baseUrl}/dev/mail\n`);
-    const mailbox = settings.smtpUrl ? null : createDevMailbox({ announce: settings.environment === 'test' ? undefined : announce });
+    const mailbox = settings.smtpUrl ? null : devMailbox({
+      environment: settings.environment, announce: settings.environment === 'test' ? undefined : announce, views: [join(VIEWS_DIR, 'verigate')],
+    });
     const vg = emailVerification({
       baseUrl: `${settings.baseUrl}/verify`,
       secret: settings.verigateSecret,
       em: orm.em,
-      mail: { from: settings.mailFrom, transport: settings.smtpUrl ?? mailbox! },
+      users: mikroOrmUserStore({
+        em: orm.em, entity: ExampleUser,
+        verifyPassword: (user, password) => verifyPassword(password, String(user.passwordHash)),
+      }),
+      mail: { from: settings.mailFrom, transport: settings.smtpUrl ?? mailbox!.transport },
       environment: settings.environment,
       appName: APP_NAME,
       views: [join(VIEWS_DIR, 'verigate')],
@@ -72,6 +79,7 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
       afterVerifyPath: '/dashboard',
     });
     closers.push(() => vg.close());
+    await vg.ready();
 
     const render = createPageRenderer({ appName: APP_NAME, devMailbox: mailbox !== null }, { cache: settings.production });
     const authenticator = createAuthenticator(orm);
@@ -94,7 +102,7 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
     app.use(sameOriginPosts(settings.baseUrl));
     app.use(createPageRoutes({ vg, render }));
     app.use(createAccountRoutes({ orm, vg, authenticator, render }));
-    if (mailbox) app.use('/dev/mail', createDevMailboxRouter(mailbox, render));
+    if (mailbox) app.use('/dev/mail', mailbox.router());
     app.use(notFound(render));
     app.use(createErrorHandler(render));
 

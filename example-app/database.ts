@@ -1,11 +1,10 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
-import { migrate, verigateEntities } from '../plugin/index.ts';
 import { CREATE_EXAMPLE_USER_TABLE, ExampleUser } from './user-entity.ts';
 
 export type ExampleOrm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
 
-const entities = [ExampleUser, ...verigateEntities];
+const entities = [ExampleUser];
 
 /**
  * PostgreSQL when a URL is given; otherwise PGlite in memory, so `npm start` works with nothing
@@ -24,11 +23,10 @@ async function openOrm(databaseUrl: string | undefined): Promise<ExampleOrm> {
   return (await MikroORM.init({ dbName: 'memory://', entities })) as unknown as ExampleOrm;
 }
 
-/** Opens the database and brings both schemas (verigate's and the app's) up to date. */
+/** Opens the database and creates the app's own table; verigate migrates its tables itself at start. */
 export async function openDatabase(databaseUrl: string | undefined): Promise<ExampleOrm> {
   const orm = await openOrm(databaseUrl);
   try {
-    await migrate(orm.em);
     await orm.em.execute(CREATE_EXAMPLE_USER_TABLE);
     return orm;
   } catch (error) {

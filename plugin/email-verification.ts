@@ -1,32 +1,39 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { RequestHandler, Router } from 'express';
-import type { VerigateOptions } from '../src/config/options.ts';
+import type { StartChangeResult } from '../src/addresses/change-results.ts';
+import type { StartChangeInput } from '../src/addresses/address-change-service.ts';
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
-import { resolveOptions } from '../src/config/resolve-options.ts';
-import { deriveKeys } from '../src/crypto/keys.ts';
-import { createPurgeJob } from '../src/maintenance/purge-job.ts';
+import { createVerigateCore } from '../src/core.ts';
 import type { PurgeResult } from '../src/maintenance/purge.ts';
-import { createMailTransport } from '../src/outbox/mail-transport.ts';
-import { createOutboxWorker } from '../src/outbox/outbox-worker.ts';
 import type { VerigateUser } from '../src/ports/user.ts';
 import type { ConfirmResult, IssueResult } from '../src/verification/results.ts';
-import { createVerificationService } from '../src/verification/verification-service.ts';
+import { createCsrfGuard } from './csrf.ts';
 import { createEmailRenderer } from './email-renderer.ts';
 import { createRequireVerified } from './require-verified.ts';
 import { createResponder } from './respond.ts';
 import { createRouter } from './router.ts';
-import { createViewRenderer } from './view-renderer.ts';
+import { createViewRenderer, type ViewRenderer } from './view-renderer.ts';
+import { resolveWebOptions, WEB_KEYS, type VerigateOptions, type WebConfig } from './web-options.ts';
 
 export interface EmailVerification {
   /** Mount where `baseUrl` points, e.g. `app.use('/verify', vg.router)`, after session and Passport. */
   readonly router: Router;
   /** Middleware for routes that need a verified address. */
   readonly requireVerified: RequestHandler;
-  /** Queues a verification email for a user (e.g. right after sign-up). Never waits on SMTP. */
-  sendVerification(user: VerigateUser): Promise<IssueResult>;
+  /**
+   * Queues a verification email for a user (e.g. right after sign-up). Never waits on SMTP. Pass
+   * `{ em }` (your EntityManager inside your transaction) to write the token and its email in
+   * your transaction, atomically with your user row.
+   */
+  sendVerification(user: VerigateUser, options?: { em?: SqlEntityManager }): Promise<IssueResult>;
+  /** Starts adding or changing a user's address outside the pages (same rules as `POST /email`). */
+  requestEmailChange(user: VerigateUser, input: StartChangeInput): Promise<StartChangeResult>;
   /** Whether this user's current address is verified. */
   isVerified(user: VerigateUser): Promise<boolean>;
   /** Consumes a token outside HTTP (e.g. from a custom route). */
   confirm(token: string): Promise<ConfirmResult>;
+  /** Resolves once the database is reachable and verigate's tables are migrated. Routes wait (or answer 503) until then. */
+  ready(): Promise<void>;
   /** Sends every message that is due now; for tests and graceful shutdown. Resolves to the number sent. */
   drain(): Promise<number>;
   /**
@@ -34,42 +41,47 @@ export interface EmailVerification {
    * worker does this hourly; call it from a scheduler when `worker.autoStart` is false.
    */
   purge(): Promise<PurgeResult>;
-  /** Stops the outbox worker and closes the mail transport verigate created. Idempotent. */
+  /** Stops the outbox worker and closes the mail transport and database pool verigate created. Idempotent. */
   close(): Promise<void>;
-  /** The validated, frozen configuration (holds no secret). */
+  /** The validated, frozen core configuration (holds no secret). */
   readonly config: ResolvedConfig;
+  /** The validated, frozen web configuration. */
+  readonly web: WebConfig;
 }
 
 /**
  * The one entry point. Validates `options` once (throwing `VerigateConfigError` with a code and a
- * hint), then wires core services to Express. Instances share nothing: two may live in one process.
+ * hint), then wires the core to Express. Synchronous: a CommonJS app needs no top-level await,
+ * and routes wait for the database. Instances share nothing: two may live in one process.
  */
 export function emailVerification(options: VerigateOptions): EmailVerification {
-  const { config, secret } = resolveOptions(options);
-  const keys = deriveKeys(secret);
-  const views = createViewRenderer({ hostDirs: config.views, layout: config.layout, cache: config.environment === 'production' });
-  const mail = createMailTransport(config.mail.transport, config.worker.sendTimeoutMs);
-  const purgeJob = createPurgeJob({ em: config.em, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs });
-  const worker = createOutboxWorker({
-    em: config.em, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
-    clock: config.clock, logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
+  const web = resolveWebOptions(options ?? {});
+  let views!: ViewRenderer;
+  const core = createVerigateCore(options, {
+    extraOptionKeys: WEB_KEYS,
+    // Emails are views too, looked up in the host's folders first, like pages.
+    createRenderer: (config) => {
+      views = createViewRenderer({ hostDirs: web.views, layout: web.layout, cache: config.environment === 'production' });
+      return createEmailRenderer(views);
+    },
   });
-  const verification = createVerificationService({ config, keys, renderer: createEmailRenderer(views), onQueued: () => worker.kick() });
-  const respond = createResponder(config, views);
-  const router = createRouter({ config, verification, respond });
-  const requireVerified = createRequireVerified({ config, verification, respond });
-  if (config.worker.autoStart) worker.start();
+  const { config, verification, addresses } = core;
+  const respond = createResponder(config, web, views);
+  const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
+  const deps = { config, web, verification, addresses, respond, csrf };
 
-  let closing: Promise<void> | undefined;
   return Object.freeze({
-    router,
-    requireVerified,
+    router: createRouter(deps),
+    requireVerified: createRequireVerified(deps),
     config,
-    sendVerification: (user: VerigateUser) => verification.issue(user),
-    isVerified: (user: VerigateUser) => verification.isVerified(user.id, user.email),
+    web,
+    sendVerification: (user: VerigateUser, opts?: { em?: SqlEntityManager }) => verification.issue(user, opts),
+    requestEmailChange: (user: VerigateUser, input: StartChangeInput) => addresses.start(user, input),
+    isVerified: (user: VerigateUser) => verification.isVerified(user),
     confirm: (token: string) => verification.confirm(token),
-    drain: () => worker.drain(),
-    purge: () => purgeJob.run(),
-    close: () => (closing ??= worker.close().then(() => mail.close())),
+    ready: () => core.ready(),
+    drain: () => core.drain(),
+    purge: () => core.purge(),
+    close: () => core.close(),
   });
 }

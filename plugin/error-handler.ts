@@ -22,8 +22,7 @@ export function createErrorHandler(respond: Responder, logger: Logger): ErrorReq
       done = respond.fail(req, res, 'INVALID_REQUEST');
     } else if (isInfrastructureError(err)) {
       logger.warn('dependency unavailable; answered 503', { path: req.path, error: describeError(err) });
-      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-      done = respond.fail(req, res, 'SERVICE_UNAVAILABLE', { details: { retryAfter: RETRY_AFTER_SECONDS } });
+      done = respond.fail(req, res, 'SERVICE_UNAVAILABLE', { retryAfterSeconds: RETRY_AFTER_SECONDS });
     } else {
       logger.error('unexpected error in a verigate route', { path: req.path, error: describeError(err) });
       done = respond.fail(req, res, 'INTERNAL_ERROR');

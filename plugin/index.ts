@@ -1,23 +1,32 @@
 /**
  * verigate: email verification for Express + Passport.
  *
- *   const vg = emailVerification({ baseUrl, secret, em: orm.em, mail: { from, transport } });
+ *   const vg = emailVerification({ baseUrl, secret, database: process.env.DATABASE_URL, mail: { from, transport } });
  *   app.use('/verify', vg.router);
  *   app.get('/dashboard', vg.requireVerified, handler);
  */
 export { emailVerification, type EmailVerification } from './email-verification.ts';
+export type { VerigateOptions, WebOptions, CsrfOption } from './web-options.ts';
+export { devMailbox, type DevMailbox, type DevMailboxOptions, type StoredMail } from './dev-mailbox.ts';
 export type { ErrorCode } from './outcomes.ts';
 export { VerigateConfigError } from '../src/config/config-error.ts';
-export type { VerigateOptions, MailOptions, WorkerOptions, VerigateHooks, Environment } from '../src/config/options.ts';
+export type { CoreOptions, MailOptions, WorkerOptions, VerigateHooks, Environment } from '../src/config/options.ts';
+export type { DatabaseSettings } from '../src/storage/database-settings.ts';
 export type { ResolvedConfig } from '../src/config/resolved-config.ts';
 export { verigateEntities, VerigateToken, VerigateVerifiedEmail, VerigateOutbox } from '../src/entities/index.ts';
 export { migrate, migrationSql } from '../src/migrations/migrate.ts';
 export { parseEmailAddress, canonicalEmail } from '../src/email/email-address.ts';
+export { maskEmail } from '../src/logging/mask-email.ts';
 export { safeReturnTo } from '../src/http/return-to.ts';
 export { isInfrastructureError } from '../src/http/infrastructure-error.ts';
 export type { PurgeResult } from '../src/maintenance/purge.ts';
 export type { IssueResult, ConfirmResult, ConfirmStatus } from '../src/verification/results.ts';
+export type { StartChangeResult, ConfirmChangeResult, UndoChangeResult } from '../src/addresses/change-results.ts';
+export type { StartChangeInput } from '../src/addresses/address-change-service.ts';
 export type { VerigateUser } from '../src/ports/user.ts';
+export type { UserId } from '../src/users/user-id.ts';
+export type { UserStore, SetEmailContext } from '../src/users/user-store.ts';
+export { mikroOrmUserStore, type MikroOrmUserStoreOptions } from '../src/users/mikro-orm-user-store.ts';
 export type { MailTransport, OutgoingMail, RenderedEmail } from '../src/ports/mail.ts';
 export type { Logger } from '../src/ports/logger.ts';
 export type { Clock } from '../src/ports/clock.ts';

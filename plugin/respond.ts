@@ -4,12 +4,13 @@ import { describeError } from '../src/logging/redact.ts';
 import { ERRORS, type ErrorCode } from './outcomes.ts';
 import { wantsJson } from './negotiate.ts';
 import type { ViewRenderer } from './view-renderer.ts';
+import type { WebConfig } from './web-options.ts';
 
 export interface Responder {
   /** Renders a page with the shared locals (app name, paths) merged in. */
   page(res: Response, view: string, locals: Record<string, unknown>, status?: number): Promise<void>;
   /** The one place an error code becomes a response: JSON `{ error: { code, message } }` or an HTML page. */
-  fail(req: Request, res: Response, code: ErrorCode, extra?: { message?: string; details?: Record<string, unknown> }): Promise<void>;
+  fail(req: Request, res: Response, code: ErrorCode, extra?: { message?: string; details?: Record<string, unknown>; retryAfterSeconds?: number }): Promise<void>;
   /** Sends an unauthenticated visitor to the host's login page, or 401 for JSON clients. */
   signIn(req: Request, res: Response, returnTo: string): Promise<void>;
 }
@@ -27,8 +28,8 @@ export function setPrivateHeaders(res: Response): void {
   });
 }
 
-export function createResponder(config: ResolvedConfig, views: ViewRenderer): Responder {
-  const shared = { appName: config.appName, basePath: config.basePath, loginPath: config.loginPath, afterVerifyPath: config.afterVerifyPath };
+export function createResponder(config: ResolvedConfig, web: WebConfig, views: ViewRenderer): Responder {
+  const shared = { appName: config.appName, basePath: config.basePath, loginPath: web.loginPath, afterVerifyPath: web.afterVerifyPath };
 
   async function page(res: Response, view: string, locals: Record<string, unknown>, status = 200): Promise<void> {
     // res.locals lets the host hand its own data (the signed-in user, a nonce) to an overriding layout.
@@ -40,13 +41,15 @@ export function createResponder(config: ResolvedConfig, views: ViewRenderer): Re
   async function fail(req: Request, res: Response, code: ErrorCode, extra: Parameters<Responder['fail']>[3] = {}): Promise<void> {
     const info = ERRORS[code];
     const message = extra.message ?? info.message;
+    const retry = extra.retryAfterSeconds;
+    if (retry !== undefined) res.set('Retry-After', String(retry));
     if (wantsJson(req)) {
       setPrivateHeaders(res);
-      res.status(info.http).json({ error: { code, message, ...extra.details } });
+      res.status(info.http).json({ error: { code, message, ...(retry !== undefined ? { retryAfter: retry } : {}), ...extra.details } });
       return;
     }
     try {
-      await page(res, 'verify-error', { title: info.title, code, message }, info.http);
+      await page(res, 'verify-error', { title: info.title, code, message, retryAfter: retry }, info.http);
     } catch (error) {
       // A broken override must not turn a clear 4xx into a 500 with a stack trace.
       config.logger.error('error view failed to render', { error: describeError(error) });
@@ -55,10 +58,10 @@ export function createResponder(config: ResolvedConfig, views: ViewRenderer): Re
   }
 
   async function signIn(req: Request, res: Response, returnTo: string): Promise<void> {
-    if (wantsJson(req)) return fail(req, res, 'UNAUTHENTICATED', { details: { loginUrl: config.loginPath } });
+    if (wantsJson(req)) return fail(req, res, 'UNAUTHENTICATED', { details: { loginUrl: web.loginPath } });
     setPrivateHeaders(res);
-    const separator = config.loginPath.includes('?') ? '&' : '?';
-    res.redirect(302, `${config.loginPath}${separator}returnTo=${encodeURIComponent(returnTo)}`);
+    const separator = web.loginPath.includes('?') ? '&' : '?';
+    res.redirect(302, `${web.loginPath}${separator}returnTo=${encodeURIComponent(returnTo)}`);
   }
 
   return { page, fail, signIn };

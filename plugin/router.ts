@@ -2,12 +2,14 @@ import express, { type RequestHandler, type Router } from 'express';
 import { createErrorHandler } from './error-handler.ts';
 import { confirmPageHandler, confirmSubmitHandler } from './handlers/confirm.ts';
 import type { HandlerDeps } from './handlers/deps.ts';
+import { emailConfirmPageHandler, emailConfirmSubmitHandler, emailUndoPageHandler, emailUndoSubmitHandler } from './handlers/email-links.ts';
+import { emailFormHandler, emailSubmitHandler } from './handlers/email-form.ts';
 import { pendingHandler } from './handlers/pending.ts';
 import { resendHandler } from './handlers/resend.ts';
 import { resultHandler } from './handlers/result.ts';
 import { setPrivateHeaders } from './respond.ts';
 
-/** Bodies here are a token and a CSRF field; anything near this size is abuse, answered with 413. */
+/** Bodies here are a token, an address, a password and a CSRF field; anything near this size is abuse, answered with 413. */
 const BODY_LIMIT = '16kb';
 
 /** Every verigate response, whatever branch answers it: no caching, no Referer, no framing. */
@@ -19,17 +21,23 @@ const privateHeaders: RequestHandler = (req, res, next) => {
 /**
  * Routes, relative to where the host mounts the router (e.g. `app.use('/verify', router)`).
  * Headers and body parsers are attached per route, never with `router.use`, so mounting at `/`
- * never touches the host's own routes.
+ * never touches the host's own routes. A host that already parsed the body keeps its parse.
  */
 export function createRouter(deps: HandlerDeps): Router {
   const router = express.Router();
-  const body = [express.urlencoded({ extended: false, limit: BODY_LIMIT }), express.json({ limit: BODY_LIMIT })];
+  const body = [privateHeaders, express.urlencoded({ extended: false, limit: BODY_LIMIT }), express.json({ limit: BODY_LIMIT })];
 
   router.get('/pending', privateHeaders, pendingHandler(deps));
-  router.post('/resend', privateHeaders, body, resendHandler(deps));
+  router.post('/resend', body, resendHandler(deps));
   router.get('/confirm', privateHeaders, confirmPageHandler(deps));
-  router.post('/confirm', privateHeaders, body, confirmSubmitHandler(deps));
+  router.post('/confirm', body, confirmSubmitHandler(deps));
   router.get('/result', privateHeaders, resultHandler(deps));
+  router.get('/email', privateHeaders, emailFormHandler(deps));
+  router.post('/email', body, emailSubmitHandler(deps));
+  router.get('/email/confirm', privateHeaders, emailConfirmPageHandler(deps));
+  router.post('/email/confirm', body, emailConfirmSubmitHandler(deps));
+  router.get('/email/undo', privateHeaders, emailUndoPageHandler(deps));
+  router.post('/email/undo', body, emailUndoSubmitHandler(deps));
   router.use(createErrorHandler(deps.respond, deps.config.logger));
   return router;
 }

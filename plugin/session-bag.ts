@@ -2,12 +2,14 @@ import type { Request } from 'express';
 
 /** What verigate keeps in the host's session, under one key so it never collides with the host's data. */
 export interface VerigateSessionBag {
-  /** A verified (user id, canonical email) pair: lets the gate skip the database on the hot path. */
+  /** A verified (stored user id, email as getUser returned it) pair: lets the gate skip the database on the hot path. */
   verified?: { userId: string; email: string };
-  /** Synchronizer token for session-bound POSTs. */
+  /** Synchronizer token for session-bound POSTs (when the host has no CSRF middleware of its own). */
   csrf?: string;
   /** Where the user was going when the gate stopped them. */
   returnTo?: string;
+  /** One-time notice for the next page (shown once, then dropped). */
+  flash?: 'sent' | 'change-sent';
 }
 
 const KEY = 'verigate';
@@ -30,4 +32,12 @@ export function requireSessionBag(req: Request): VerigateSessionBag {
     throw new Error('verigate: req.session is missing. Mount express-session (or another session middleware) before the verigate router.');
   }
   return bag;
+}
+
+/** Reads and clears the one-time notice. */
+export function takeFlash(req: Request): VerigateSessionBag['flash'] {
+  const bag = sessionBag(req);
+  const flash = bag?.flash;
+  if (bag && flash) delete bag.flash;
+  return flash;
 }

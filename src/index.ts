@@ -2,9 +2,11 @@
  * verigate/core: the framework-free part. Never imports express, passport or ejs; every
  * dependency (entity manager, transport, clock, renderer) is passed in.
  */
+export { createVerigateCore, type VerigateCore } from './core.ts';
 export { VerigateConfigError } from './config/config-error.ts';
-export type { VerigateOptions, MailOptions, WorkerOptions, VerigateHooks, Environment } from './config/options.ts';
+export type { CoreOptions, MailOptions, WorkerOptions, VerigateHooks, Environment } from './config/options.ts';
 export type { ResolvedConfig } from './config/resolved-config.ts';
+export type { DatabaseSettings } from './storage/database-settings.ts';
 export { resolveOptions } from './config/resolve-options.ts';
 export { parseDuration } from './config/duration.ts';
 export { deriveKeys, type VerigateKeys } from './crypto/keys.ts';
@@ -12,16 +14,18 @@ export { seal, open } from './crypto/seal.ts';
 export { createToken, hashToken, isWellFormedToken } from './tokens/token.ts';
 export { TOKEN_PURPOSES, type TokenPurpose } from './tokens/token-purpose.ts';
 export { parseEmailAddress, canonicalEmail, type ParsedEmailAddress, type EmailAddressProblem } from './email/email-address.ts';
+export { maskEmail } from './logging/mask-email.ts';
 export { safeReturnTo } from './http/return-to.ts';
 export { isInfrastructureError } from './http/infrastructure-error.ts';
 export { verigateEntities, VerigateToken, VerigateVerifiedEmail, VerigateOutbox } from './entities/index.ts';
 export { migrate, migrationSql, verigateMigrations, type MigrateResult } from './migrations/migrate.ts';
 export type { VerigateMigration } from './migrations/migration.ts';
-export { createVerificationService, type VerificationService } from './verification/verification-service.ts';
+export type { VerificationService } from './verification/verification-service.ts';
 export type { IssueResult, ConfirmResult, ConfirmStatus } from './verification/results.ts';
+export type { AddressChangeService, StartChangeInput } from './addresses/address-change-service.ts';
+export type { StartChangeResult, ConfirmChangeResult, UndoChangeResult, PendingChange } from './addresses/change-results.ts';
 export { createOutboxWorker, type OutboxWorker } from './outbox/outbox-worker.ts';
 export { purgeExpired, type PurgeResult } from './maintenance/purge.ts';
-export { createPurgeJob, type PurgeJob } from './maintenance/purge-job.ts';
 export { enqueueEmail } from './outbox/outbox-store.ts';
 export { createMailTransport } from './outbox/mail-transport.ts';
 export { retryDelayMs } from './outbox/backoff.ts';
@@ -31,3 +35,6 @@ export { systemClock } from './ports/clock.ts';
 export type { Logger } from './ports/logger.ts';
 export type { MailTransport, OutgoingMail, RenderedEmail, EmailRenderer, EmailKind, EmailTemplateData } from './ports/mail.ts';
 export type { VerigateUser } from './ports/user.ts';
+export { normaliseUserId, type UserId } from './users/user-id.ts';
+export type { UserStore, SetEmailContext } from './users/user-store.ts';
+export { mikroOrmUserStore, type MikroOrmUserStoreOptions } from './users/mikro-orm-user-store.ts';

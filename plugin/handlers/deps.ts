@@ -1,17 +1,46 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import type { AddressChangeService } from '../../src/addresses/address-change-service.ts';
 import type { ResolvedConfig } from '../../src/config/resolved-config.ts';
 import type { VerificationService } from '../../src/verification/verification-service.ts';
+import type { CsrfGuard } from '../csrf.ts';
 import type { Responder } from '../respond.ts';
 import { sessionBag } from '../session-bag.ts';
+import type { RequestUser, WebConfig } from '../web-options.ts';
 
 export interface HandlerDeps {
   config: ResolvedConfig;
+  web: WebConfig;
   verification: VerificationService;
+  addresses: AddressChangeService;
   respond: Responder;
+  csrf: CsrfGuard;
 }
 
 /** Where "Continue" goes: the page the gate stopped the user at, if we kept one, else the configured path. */
-export function continueUrl(req: Request, config: ResolvedConfig): string {
-  return sessionBag(req)?.returnTo ?? config.afterVerifyPath;
+export function continueUrl(req: Request, web: WebConfig): string {
+  return sessionBag(req)?.returnTo ?? web.afterVerifyPath;
 }
 
+/** Form and JSON bodies alike; anything else (an array, a string, nothing) counts as empty. */
+export function bodyOf(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/**
+ * The signed-in user, or `undefined` once the response is sent: anonymous visitors go to the
+ * login page (401 for JSON), and an id verigate cannot store is reported, never stored.
+ */
+export async function signedInUser(req: Request, res: Response, deps: HandlerDeps, returnTo: string): Promise<RequestUser | undefined> {
+  const user = deps.web.getUser(req);
+  if (user === 'invalid') {
+    deps.config.logger.error('getUser returned an id that is not a string, safe integer or bigint; fix getUser', { path: req.path });
+    await deps.respond.fail(req, res, 'INVALID_USER');
+    return undefined;
+  }
+  if (!user) {
+    await deps.respond.signIn(req, res, returnTo);
+    return undefined;
+  }
+  return user;
+}

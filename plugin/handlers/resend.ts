@@ -1,26 +1,35 @@
 import { asyncHandler } from '../async-handler.ts';
-import { isValidCsrf } from '../csrf.ts';
 import { wantsJson } from '../negotiate.ts';
+import { ADDRESS_PROBLEMS } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
-import { continueUrl, type HandlerDeps } from './deps.ts';
+import { requireSessionBag } from '../session-bag.ts';
+import { continueUrl, signedInUser, type HandlerDeps } from './deps.ts';
 
-/** POST /resend — session-bound, so CSRF-protected. Supersedes every older link of the user. */
-export function resendHandler({ config, verification, respond }: HandlerDeps) {
+/** POST /resend — session-bound, so CSRF-protected. Supersedes the user's older link. */
+export function resendHandler(deps: HandlerDeps) {
+  const { config, web, verification, respond, csrf } = deps;
   return asyncHandler(async (req, res) => {
-    const user = config.getUser(req);
-    if (!user) return respond.signIn(req, res, routerPath(config, '/pending'));
-    if (!isValidCsrf(req)) return respond.fail(req, res, 'CSRF_INVALID');
+    const user = await signedInUser(req, res, deps, routerPath(config, '/pending'));
+    if (!user) return;
+    if (!csrf.accepts(req)) return respond.fail(req, res, 'CSRF_INVALID');
 
-    const result = await verification.issue(user);
+    const result = await verification.issue({ id: user.id, email: user.email });
     switch (result.status) {
       case 'SENT':
         if (wantsJson(req)) return void res.status(202).json({ status: 'SENT', expiresAt: result.expiresAt.toISOString() });
-        return res.redirect(303, routerPath(config, '/pending?sent=1'));
+        requireSessionBag(req).flash = 'sent';
+        return res.redirect(303, routerPath(config, '/pending'));
       case 'ALREADY_VERIFIED':
         if (wantsJson(req)) return void res.json({ status: 'ALREADY_VERIFIED' });
-        return res.redirect(303, continueUrl(req, config));
+        return res.redirect(303, continueUrl(req, web));
+      case 'NO_EMAIL':
+        return respond.fail(req, res, 'EMAIL_REQUIRED', { details: { addEmailUrl: routerPath(config, '/email') } });
       case 'INVALID_EMAIL':
-        return respond.fail(req, res, 'INVALID_EMAIL', { message: result.message });
+        return respond.fail(req, res, 'INVALID_EMAIL', { message: ADDRESS_PROBLEMS[result.problem] });
+      case 'RATE_LIMITED':
+        return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
+      case 'INVALID_USER':
+        return respond.fail(req, res, 'INVALID_USER');
     }
   });
 }

@@ -2,16 +2,22 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailTransport } from '../ports/mail.ts';
-import type { VerigateUser } from '../ports/user.ts';
+import type { DatabaseSettings } from '../storage/database-settings.ts';
+import type { UserStore } from '../users/user-store.ts';
+import type { UserId } from '../users/user-id.ts';
 
 export type Environment = 'production' | 'development' | 'test';
 
 /** Side effects a host may attach. Hooks run after the transaction commits; a throwing hook is logged, not fatal. */
 export interface VerigateHooks {
-  /** A verification email was queued for `user`. */
-  onVerificationSent?: (user: VerigateUser) => void | Promise<void>;
+  /** A verification email was queued. `id` is the user id as the host gave it. */
+  onVerificationSent?: (user: { id: UserId; email: string }) => void | Promise<void>;
   /** `userId` proved ownership of `email` (canonical form), e.g. to set the host's own `emailVerified` column. */
-  onVerified?: (event: { userId: string; email: string }) => void | Promise<void>;
+  onVerified?: (event: { userId: UserId; email: string }) => void | Promise<void>;
+  /** A pending address was confirmed and applied (`previousEmail` is null when the account had none). */
+  onEmailChanged?: (event: { userId: UserId; previousEmail: string | null; email: string }) => void | Promise<void>;
+  /** The owner of the previous address used the undo link: `email` is back in force, `revertedEmail` is gone. */
+  onEmailChangeReverted?: (event: { userId: UserId; email: string; revertedEmail: string }) => void | Promise<void>;
 }
 
 export interface MailOptions {
@@ -33,7 +39,7 @@ export interface WorkerOptions {
   maxAttempts?: number;
   /** First retry delay; doubles each attempt (with jitter), capped at one hour. Default `'30s'`. */
   retryBase?: number | string;
-  /** Messages claimed per round. Default `10`. */
+  /** Messages claimed and sent concurrently per round. Default `10`. */
   batchSize?: number;
   /** Longest a single send may take before it counts as failed. Default `'15s'`. */
   sendTimeout?: number | string;
@@ -41,8 +47,8 @@ export interface WorkerOptions {
   lease?: number | string;
 }
 
-/** Options of `emailVerification(options)`. Unknown keys are rejected at start-up. */
-export interface VerigateOptions {
+/** Options of verigate's framework-free core. The Express adapter adds its web options to these. */
+export interface CoreOptions {
   /**
    * Public URL at which the host mounts the router, e.g. `'https://app.example.com/verify'`.
    * Links in emails are built from it alone, never from request headers. Must be https outside
@@ -51,31 +57,37 @@ export interface VerigateOptions {
   baseUrl: string;
   /** At least 32 characters of random secret material; keys for token hashing and outbox encryption are derived from it. Required. */
   secret: string;
-  /** The host's MikroORM EntityManager (PostgreSQL or PGlite driver) with `verigateEntities` registered. Required. */
-  em: SqlEntityManager;
+  /**
+   * The host's MikroORM SQL EntityManager (PostgreSQL or PGlite driver). Give either this or
+   * `database`. verigate runs its own SQL through it; its entities need not be registered.
+   */
+  em?: SqlEntityManager;
+  /**
+   * For hosts without MikroORM: a PostgreSQL URL or connection settings. verigate opens its own
+   * pool (with timeouts) and applies its migrations at start. Give either this or `em`.
+   */
+  database?: string | DatabaseSettings;
+  /** Apply verigate's migrations at start (advisory-locked, idempotent). Default `true`; set `false` if you run `verigate-migrate --sql` with your own tool. */
+  migrate?: boolean;
+  /** Longest verigate waits for the database in one operation before answering 503. Default `'1500ms'`. */
+  databaseTimeout?: number | string;
   /** Mail sender and transport. Required. */
   mail: MailOptions;
   /** How long a verification link stays valid: milliseconds or `'24h'`, `'30m'`. Default `'24h'`. */
   tokenTtl?: number | string;
+  /** How long the undo link sent to the previous address after a change stays valid. Default `'7d'`. */
+  undoTtl?: number | string;
   /** Default from `NODE_ENV`: `'development'` and `'test'` map to themselves, anything else is `'production'`. */
   environment?: Environment;
   /** Name shown in pages and emails. Default: the host name of `baseUrl`. */
   appName?: string;
-  /** Host view folders, searched before verigate's own `views/`, so a host can override any single page. Default `[]`. */
-  views?: string | string[];
-  /** Layout view wrapping every page (receives `body` and `title`), or `false` for none. Default `'layout'`. */
-  layout?: string | false;
-  /** Where anonymous page requests to gated routes are sent (with `returnTo`). Default `'/login'`. */
-  loginPath?: string;
-  /** Where "Continue" leads after verifying, unless a safe `returnTo` was kept. Default `'/'`. */
-  afterVerifyPath?: string;
-  /** Reads the signed-in user from a request. Default: `req.user.id` and `req.user.email` (Passport). */
-  getUser?: (req: any) => VerigateUser | null | undefined;
+  /** The host's user table, for adding or changing an address and re-authentication. Default: none (those pages answer 404). */
+  users?: UserStore;
   /** Side effects after verigate's own work commits. Default: none. */
   hooks?: VerigateHooks;
   /** Where verigate reports problems (never with a token or a link). Default: warnings and errors on stderr. */
   logger?: Logger;
-  /** Time source, for tests. Default: the system clock. */
+  /** Time source for in-process scheduling (the purge job), for tests. Token expiry uses the database's clock. Default: the system clock. */
   clock?: Clock;
   /** The outbox worker. Default: started in-process, with the defaults listed on `WorkerOptions`. */
   worker?: WorkerOptions;

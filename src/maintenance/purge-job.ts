@@ -1,4 +1,4 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { DbAccess } from '../db/db-access.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { describeError } from '../logging/redact.ts';
@@ -14,11 +14,11 @@ export interface PurgeJob {
 }
 
 /** Deletes are idempotent, so several app instances may each run this without coordination. */
-export function createPurgeJob(deps: { em: SqlEntityManager; clock: Clock; logger: Logger; retentionMs: number }): PurgeJob {
+export function createPurgeJob(deps: { db: DbAccess; clock: Clock; logger: Logger; retentionMs: number }): PurgeJob {
   let lastRun = -Infinity;
   const run = async () => {
     lastRun = deps.clock.now().getTime();
-    const result = await purgeExpired(deps.em, deps.clock.now(), deps.retentionMs);
+    const result = await purgeExpired(deps.db, deps.retentionMs);
     if (result.tokens || result.messages) deps.logger.info('purged old rows', { ...result });
     return result;
   };

@@ -1,25 +1,37 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { DbAccess } from '../db/db-access.ts';
+import { sql } from '../db/sql.ts';
 
 export interface PurgeResult {
   tokens: number;
   messages: number;
 }
 
-function affected(result: unknown): number {
-  const r = result as { affectedRows?: number };
-  return typeof r?.affectedRows === 'number' ? r.affectedRows : 0;
+// Small batches keep each statement short (well inside the statement timeout) and the locks brief,
+// even when a backlog of millions of rows is purged for the first time.
+const BATCH = 5000;
+
+const PURGE_TOKENS = `with gone as (delete from verigate_token where id in (
+  select id from verigate_token where expires_at < now() - $1::bigint * interval '1 millisecond' limit $2) returning 1)
+  select count(*)::int as n from gone`;
+const PURGE_MESSAGES = `with gone as (delete from verigate_outbox where id in (
+  select id from verigate_outbox where status in ('sent', 'dead') and updated_at < now() - $1::bigint * interval '1 millisecond' limit $2) returning 1)
+  select count(*)::int as n from gone`;
+
+async function purgeAll(db: DbAccess, statement: string, ageMs: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [{ n }] = await db.run((em) => sql<{ n: number }>(em, statement, [ageMs, BATCH]));
+    total += n;
+    if (n < BATCH) return total;
+  }
 }
 
 /**
  * Keeps tables bounded: deletes tokens that expired more than `retentionMs` ago and outbox rows
- * that were sent or parked dead that long ago (they hold recipient addresses, personal data).
- * Tokens are kept for a while after expiry so an old link still explains itself ("expired").
+ * that were sent or parked dead that long ago (they hold addresses, personal data), by the
+ * database's clock. Tokens are kept for a while after expiry so an old link still explains itself.
  */
-export async function purgeExpired(em: SqlEntityManager, now: Date, retentionMs: number): Promise<PurgeResult> {
-  const cutoff = new Date(now.getTime() - retentionMs);
-  const fork = em.fork();
-  const tokens = await fork.execute('delete from verigate_token where expires_at < ?', [cutoff], 'run');
-  const messages = await fork.execute(
-    `delete from verigate_outbox where status in ('sent', 'dead') and updated_at < ?`, [cutoff], 'run');
-  return { tokens: affected(tokens), messages: affected(messages) };
+export async function purgeExpired(db: DbAccess, retentionMs: number): Promise<PurgeResult> {
+  const age = Math.round(retentionMs);
+  return { tokens: await purgeAll(db, PURGE_TOKENS, age), messages: await purgeAll(db, PURGE_MESSAGES, age) };
 }

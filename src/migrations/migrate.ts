@@ -1,9 +1,10 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { initialMigration } from './0001-initial.ts';
+import { oneOpenTokenMigration } from './0002-one-open-token.ts';
 import type { VerigateMigration } from './migration.ts';
 
 /** Every schema step verigate ships, oldest first. */
-export const verigateMigrations: readonly VerigateMigration[] = [initialMigration];
+export const verigateMigrations: readonly VerigateMigration[] = [initialMigration, oneOpenTokenMigration];
 
 // Arbitrary constant: serialises concurrent migrators (several app instances starting at once).
 const LOCK_KEY = 727_451_390;

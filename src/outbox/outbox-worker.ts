@@ -1,17 +1,17 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { DbAccess } from '../db/db-access.ts';
 import { open } from '../crypto/seal.ts';
-import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailTransport, RenderedEmail } from '../ports/mail.ts';
 import { retryDelayMs } from './backoff.ts';
 import { describeError } from '../logging/redact.ts';
+import { claimDue, markFailed, markSent, type ClaimedMail } from './outbox-store.ts';
 
 export interface OutboxWorkerDeps {
-  em: SqlEntityManager;
+  /** Where the outbox lives (each statement bounded by the database timeout). */
+  db: DbAccess;
   sealKey: Buffer;
   transport: MailTransport;
   from: string;
-  clock: Clock;
   logger: Logger;
   settings: {
     pollIntervalMs: number;
@@ -36,13 +36,6 @@ export interface OutboxWorker {
   close(): Promise<void>;
 }
 
-interface ClaimedRow {
-  id: string;
-  recipient: string;
-  payload: string | null;
-  attempts: number;
-}
-
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -63,62 +56,43 @@ function isPermanent(error: unknown): boolean {
  * open during SMTP, and a crashed worker's messages come due again: at-least-once, never lost.
  */
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
-  const { em, clock, logger, settings } = deps;
+  const { logger, settings } = deps;
+  const { db } = deps;
+  // The row id in the Message-ID makes a duplicate (a resend after a crash between SMTP and bookkeeping) recognisable.
+  const messageDomain = /@([^>\s]+)>?\s*$/.exec(deps.from)?.[1] ?? 'verigate.invalid';
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   let closed = false;
   let round: Promise<number> | null = null;
   let rerun = false;
 
-  async function claim(): Promise<ClaimedRow[]> {
-    const now = clock.now();
-    return em.fork().execute<ClaimedRow[]>(
-      `update verigate_outbox set attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
-       where id in (select id from verigate_outbox where status = 'pending' and next_attempt_at <= ?
-                    order by next_attempt_at limit ? for update skip locked)
-       returning id, recipient, payload, attempts`,
-      [new Date(now.getTime() + settings.leaseMs), now, now, settings.batchSize],
-    );
-  }
-
-  async function markSent(row: ClaimedRow): Promise<void> {
-    const now = clock.now();
-    await em.fork().execute(
-      `update verigate_outbox set status = 'sent', payload = null, sent_at = ?, updated_at = ?, last_error = null where id = ?`,
-      [now, now, row.id]);
-  }
-
-  async function markFailed(row: ClaimedRow, error: unknown): Promise<void> {
+  async function fail(row: ClaimedMail, error: unknown): Promise<void> {
     const dead = row.attempts >= settings.maxAttempts || isPermanent(error);
-    const now = clock.now();
     const reason = describeError(error);
-    // A dead message's link is useless by the time anyone looks; the user can ask for a new one.
-    await em.fork().execute(
-      `update verigate_outbox set status = ?, next_attempt_at = ?, last_error = ?, updated_at = ?,
-         payload = case when ? then null else payload end where id = ?`,
-      [dead ? 'dead' : 'pending', new Date(now.getTime() + retryDelayMs(row.attempts, settings.retryBaseMs)), reason, now, dead, row.id]);
+    await db.run((em) => markFailed(em, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason }));
     logger.warn(dead ? 'email parked as dead' : 'email delivery failed; will retry', { outboxId: row.id, attempt: row.attempts, error: reason });
   }
 
   /** Sending and recording are separate: a failed bookkeeping write must not count as a failed send. */
-  async function deliver(row: ClaimedRow): Promise<boolean> {
+  async function deliver(row: ClaimedMail): Promise<boolean> {
     try {
       if (!row.payload) throw new Error('payload missing');
       const message = open<RenderedEmail>(deps.sealKey, row.payload);
-      await withTimeout(deps.transport.sendMail({ from: deps.from, to: row.recipient, ...message }), settings.sendTimeoutMs);
+      const messageId = `<${row.id}@${messageDomain}>`;
+      await withTimeout(deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message }), settings.sendTimeoutMs);
     } catch (error) {
-      await markFailed(row, error);
+      await fail(row, error);
       return false;
     }
     // If this write fails the lease expires and the message is sent again: a duplicate, never a loss.
-    await markSent(row);
+    await db.run((em) => markSent(em, row.id, row.recipient));
     return true;
   }
 
   async function runRound(): Promise<number> {
     let sent = 0;
     while (!closed) {
-      const rows = await claim();
+      const rows = await db.run((em) => claimDue(em, settings.batchSize, settings.leaseMs));
       if (rows.length === 0) break;
       const results = await Promise.allSettled(rows.map(deliver));
       sent += results.filter((r) => r.status === 'fulfilled' && r.value).length;

@@ -8,6 +8,8 @@ export interface RenderedEmail {
 export interface OutgoingMail extends RenderedEmail {
   to: string;
   from: string;
+  /** `<outbox-row-id@sender-domain>`, so a duplicate delivery is recognisable as one. */
+  messageId?: string;
 }
 
 /** Anything that can send a message, such as a nodemailer transporter. */
@@ -15,18 +17,31 @@ export interface MailTransport {
   sendMail(message: OutgoingMail): Promise<unknown>;
 }
 
-/** Kinds of email verigate sends; later features add kinds, not new mechanisms. */
-export type EmailKind = 'verify';
+/**
+ * Kinds of email verigate sends; each is a view `emails/<kind>.{subject,html,text}.ejs`.
+ * - `verify`: the link (and code) proving the user's current address;
+ * - `email-change`: the link proving a new (or first) address;
+ * - `email-change-notice`: to the previous address, with the new one masked and an undo link;
+ * - `email-taken-notice`: to the owner of an address someone tried to switch to;
+ * - `account-exists`: to the owner of an address someone tried to sign up with.
+ */
+export type EmailKind = 'verify' | 'email-change' | 'email-change-notice' | 'email-taken-notice' | 'account-exists';
 
 export interface EmailTemplateData {
   appName: string;
   /** The address the message goes to, as the host stored it. */
   email: string;
   /** The single-use link. Only ever placed in the email body. */
-  link: string;
-  expiresAt: Date;
+  link?: string;
+  /** Undo link in a change notice. */
+  undoLink?: string;
+  /** The new address, masked (`j***@example.com`), in a change notice. */
+  newEmailMasked?: string;
+  expiresAt?: Date;
   /** Link lifetime in words, e.g. `'24 hours'`, `'15 minutes'`. */
-  expiresIn: string;
+  expiresIn?: string;
+  /** Where the owner can sign in or reset a password (notices). */
+  loginUrl?: string;
 }
 
 /** Renders an email kind to subject, HTML and text. The plugin supplies an EJS renderer. */

@@ -1,7 +1,7 @@
 import express from 'express';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
-import type { VerigateOptions } from '../../src/config/options.ts';
+import type { VerigateOptions } from '../../plugin/web-options.ts';
 import { emailVerification, type EmailVerification } from '../../plugin/index.ts';
 import type { TestDatabase } from './database.ts';
 import type { TestRedis } from './redis.ts';

@@ -4,8 +4,9 @@ import { deriveKeys } from '../../src/crypto/keys.ts';
 import { createMailTransport } from '../../src/outbox/mail-transport.ts';
 import { enqueueEmail } from '../../src/outbox/outbox-store.ts';
 import { createOutboxWorker, type OutboxWorker } from '../../src/outbox/outbox-worker.ts';
+import { testDbAccess } from '../helpers/core.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { fakeClock } from '../helpers/fake-clock.ts';
+import { ageOutbox } from '../helpers/time-travel.ts';
 import { TEST_SECRET } from '../helpers/services.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -14,14 +15,13 @@ const quiet = { info() {}, warn() {}, error() {} };
 const settings = { pollIntervalMs: 50, maxAttempts: 3, retryBaseMs: 1000, batchSize: 5, sendTimeoutMs: 2000, leaseMs: 60_000 };
 let db: TestDatabase;
 let sink: SmtpSink;
-const clock = fakeClock(new Date('2026-03-01T00:00:00Z'));
 const closers: Array<() => unknown> = [];
 
 function worker(smtpUrl: string, overrides: Partial<typeof settings> = {}): OutboxWorker {
   const mail = createMailTransport(smtpUrl, settings.sendTimeoutMs);
   const w = createOutboxWorker({
-    em: db.orm.em, sealKey: keys.outboxSeal, transport: mail.transport, from: 'App <no-reply@app.test>',
-    clock, logger: quiet, settings: { ...settings, ...overrides },
+    db: testDbAccess(db), sealKey: keys.outboxSeal, transport: mail.transport, from: 'App <no-reply@app.test>',
+    logger: quiet, settings: { ...settings, ...overrides },
   });
   closers.push(() => w.close(), () => mail.close());
   return w;
@@ -30,7 +30,7 @@ function worker(smtpUrl: string, overrides: Partial<typeof settings> = {}): Outb
 async function queue(to: string, secretLink = `https://app.test/verify/confirm?token=${'S'.repeat(43)}`) {
   return db.orm.em.fork().transactional((tx) => enqueueEmail(tx, keys.outboxSeal, {
     kind: 'verify', to, email: { subject: 'Hello', html: `<a href="${secretLink}">x</a>`, text: `Open ${secretLink}` },
-  }, clock.now()));
+  }));
 }
 
 const row = async (id: string) => (await db.orm.em.fork().execute('select * from verigate_outbox where id = ?', [id]))[0];
@@ -75,13 +75,13 @@ describe('outbox worker', () => {
     expect(failed.payload).not.toBeNull();
     expect(failed.last_error).toMatch(/ECONNREFUSED|connect/i);
     expect(failed.last_error).not.toContain('S'.repeat(43));
-    expect(new Date(failed.next_attempt_at).getTime()).toBeGreaterThan(clock.now().getTime());
+    expect(new Date(failed.next_attempt_at).getTime()).toBeGreaterThan(Date.now());
 
     // Not due yet: a drain before the backoff has passed sends nothing.
     const back = await startSmtpSink(port);
     try {
       expect(await w.drain()).toBe(0);
-      clock.advance(2_000);
+      await ageOutbox(db, 2_000);
       expect(await w.drain()).toBe(1);
       const mail = await back.waitFor((m) => m.to === to);
       expect(mail.text).toContain('token=');
@@ -96,13 +96,13 @@ describe('outbox worker', () => {
     const id = await queue(to);
     const w = worker('smtp://127.0.0.1:1', { maxAttempts: 2 });
     await w.drain();
-    clock.advance(10 * 60_000);
+    await ageOutbox(db, 10 * 60_000);
     await w.drain();
     const dead = await row(id);
     expect(dead.status).toBe('dead');
     expect(dead.attempts).toBe(2);
     expect(dead.payload).toBeNull();
-    clock.advance(24 * 3_600_000);
+    await ageOutbox(db, 24 * 3_600_000);
     expect(await w.drain()).toBe(0);
   });
 
@@ -150,7 +150,7 @@ describe('outbox worker', () => {
     const capture = { info: (...a: unknown[]) => logged.push(a), warn: (...a: unknown[]) => logged.push(a), error: (...a: unknown[]) => logged.push(a) };
     // A provider that quotes the rejected body in its error, as some HTTP mail APIs do.
     const echoing = { async sendMail(message: { text: string }) { throw new Error(`rejected: ${message.text}`); } };
-    const w = createOutboxWorker({ em: db.orm.em, sealKey: keys.outboxSeal, transport: echoing, from: 'a@app.test', clock, logger: capture, settings });
+    const w = createOutboxWorker({ db: testDbAccess(db), sealKey: keys.outboxSeal, transport: echoing, from: 'a@app.test', logger: capture, settings });
     await w.drain();
     await w.close();
     const stored = await row(id);

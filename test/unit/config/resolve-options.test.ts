@@ -1,19 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { VerigateConfigError } from '../../../src/config/config-error.ts';
-import type { VerigateOptions } from '../../../src/config/options.ts';
 import { MIN_SECRET_LENGTH, resolveOptions } from '../../../src/config/resolve-options.ts';
 import type { ResolvedConfig } from '../../../src/config/resolved-config.ts';
+import { resolveWebOptions, WEB_KEYS, type VerigateOptions, type WebConfig } from '../../../plugin/web-options.ts';
 
 const SECRET = 'S3cr3t-value-that-is-long-enough-0123456789abcdef';
 
-function fakeEm(registered = true): unknown {
-  return {
-    fork() {},
-    execute() {},
-    getMetadata: () => ({
-      getByClassName: (name: string) => (registered && name === 'VerigateToken' ? {} : undefined),
-    }),
-  };
+function fakeEm(): unknown {
+  return { fork() {}, getConnection() {} };
 }
 
 function baseOptions(): Record<string, unknown> {
@@ -25,11 +19,15 @@ function baseOptions(): Record<string, unknown> {
   };
 }
 
-/** Resolves the valid base options with `overrides` applied (a value of `undefined` removes the key). */
-function resolveWith(overrides: Record<string, unknown> = {}): { config: ResolvedConfig; secret: string } {
+/**
+ * Resolves the valid base options with `overrides` applied (a value of `undefined` removes the
+ * key), as `emailVerification` does: the web part first, then the core with the web keys allowed.
+ */
+function resolveWith(overrides: Record<string, unknown> = {}): { config: ResolvedConfig; web: WebConfig; secret: string } {
   const options: Record<string, unknown> = { ...baseOptions(), ...overrides };
   for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete options[key];
-  return resolveOptions(options as unknown as VerigateOptions);
+  const web = resolveWebOptions(options as unknown as VerigateOptions);
+  return { ...resolveOptions(options as unknown as VerigateOptions, WEB_KEYS), web };
 }
 
 function configErrorOf(fn: () => unknown): VerigateConfigError {
@@ -55,25 +53,34 @@ function expectCode(overrides: Record<string, unknown>, code: string): VerigateC
 
 describe('resolveOptions: valid options', () => {
   it('resolves minimal options to a frozen config with frozen nested objects', () => {
-    const { config } = resolveWith();
+    const { config, web } = resolveWith();
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.worker)).toBe(true);
     expect(Object.isFrozen(config.mail)).toBe(true);
     expect(Object.isFrozen(config.hooks)).toBe(true);
-    expect(Object.isFrozen(config.views)).toBe(true);
+    expect(Object.isFrozen(web)).toBe(true);
+    expect(Object.isFrozen(web.views)).toBe(true);
     expect(() => {
-      (config as { loginPath: string }).loginPath = '/hacked';
+      (web as { loginPath: string }).loginPath = '/hacked';
     }).toThrow(TypeError);
-    expect(config.loginPath).toBe('/login');
+    expect(web.loginPath).toBe('/login');
+    expect(() => {
+      (config as { tokenTtlMs: number }).tokenTtlMs = 1;
+    }).toThrow(TypeError);
   });
 
   it('applies the documented defaults', () => {
-    const { config } = resolveWith();
+    const { config, web } = resolveWith();
     expect(config.tokenTtlMs).toBe(24 * 60 * 60 * 1000);
-    expect(config.loginPath).toBe('/login');
-    expect(config.afterVerifyPath).toBe('/');
-    expect(config.layout).toBe('layout');
-    expect(config.views).toEqual([]);
+    expect(config.undoTtlMs).toBe(7 * 24 * 60 * 60 * 1000);
+    expect(config.databaseTimeoutMs).toBe(1500);
+    expect(config.migrate).toBe(true);
+    expect(config.users).toBeUndefined();
+    expect(web.loginPath).toBe('/login');
+    expect(web.afterVerifyPath).toBe('/');
+    expect(web.layout).toBe('layout');
+    expect(web.views).toEqual([]);
+    expect(web.csrf).toBe('auto');
     expect(config.appName).toBe('app.example.com');
     expect(config.baseUrl).toBe('https://app.example.com/verify');
     expect(config.basePath).toBe('/verify');
@@ -87,7 +94,7 @@ describe('resolveOptions: valid options', () => {
       leaseMs: 120_000,
     });
     expect(config.mail).toEqual({ from: 'Acme <no-reply@acme.test>', transport: 'smtp://user:pass@smtp.acme.test:587' });
-    expect(typeof config.getUser).toBe('function');
+    expect(typeof web.getUser).toBe('function');
     expect(typeof config.clock.now).toBe('function');
     expect(typeof config.logger.warn).toBe('function');
   });
@@ -104,7 +111,7 @@ describe('resolveOptions: valid options', () => {
   it('honours explicit options', () => {
     const transport = { sendMail: async () => undefined };
     const onVerified = () => undefined;
-    const { config } = resolveWith({
+    const { config, web } = resolveWith({
       tokenTtl: '30m',
       appName: 'Acme',
       views: '/srv/views',
@@ -117,10 +124,10 @@ describe('resolveOptions: valid options', () => {
     });
     expect(config.tokenTtlMs).toBe(30 * 60_000);
     expect(config.appName).toBe('Acme');
-    expect(config.views).toEqual(['/srv/views']);
-    expect(config.layout).toBe(false);
-    expect(config.loginPath).toBe('/sign-in');
-    expect(config.afterVerifyPath).toBe('/dashboard');
+    expect(web.views).toEqual(['/srv/views']);
+    expect(web.layout).toBe(false);
+    expect(web.loginPath).toBe('/sign-in');
+    expect(web.afterVerifyPath).toBe('/dashboard');
     expect(config.hooks.onVerified).toBe(onVerified);
     expect(config.mail.transport).toBe(transport);
     expect(config.worker).toEqual({
@@ -129,9 +136,9 @@ describe('resolveOptions: valid options', () => {
   });
 
   it('default getUser reads req.user.id and req.user.email, and null without a user', () => {
-    const { config } = resolveWith();
-    expect(config.getUser({ user: { id: 42, email: 'a@b.test' } })).toEqual({ id: '42', email: 'a@b.test' });
-    expect(config.getUser({})).toBeNull();
+    const { web } = resolveWith();
+    expect(web.getUser({ user: { id: 42, email: 'a@b.test' } } as never)).toEqual({ id: 42, key: '42', email: 'a@b.test' });
+    expect(web.getUser({} as never)).toBeNull();
   });
 
   it('keeps the secret out of the config and returns it separately', () => {
@@ -211,16 +218,13 @@ describe('resolveOptions: secret, em and entities', () => {
     expectCode({ secret: 12345678901234567890123456789012345 }, 'VERIGATE_WEAK_SECRET');
   });
 
-  it('requires an entity manager', () => {
-    expectCode({ em: undefined }, 'VERIGATE_EM_REQUIRED');
+  it('requires storage: an entity manager or a database, not both and not neither', () => {
+    const none = expectCode({ em: undefined }, 'VERIGATE_STORAGE_REQUIRED');
+    expect(none.hint).toContain('database: process.env.DATABASE_URL');
+    expectCode({ database: 'postgresql://db/app' }, 'VERIGATE_STORAGE_REQUIRED');
     expectCode({ em: {} }, 'VERIGATE_EM_REQUIRED');
     expectCode({ em: { fork() {} } }, 'VERIGATE_EM_REQUIRED');
     expectCode({ em: 'postgres://db' }, 'VERIGATE_EM_REQUIRED');
-  });
-
-  it('requires verigate entities to be registered', () => {
-    const error = expectCode({ em: fakeEm(false) }, 'VERIGATE_ENTITIES_MISSING');
-    expect(error.hint).toContain('verigateEntities');
   });
 
   it('requires an options object', () => {
@@ -336,6 +340,7 @@ describe('resolveOptions: durations, numbers, paths, hooks', () => {
     const error = expectCode({ hooks: { onVerified: 'notify' } }, 'VERIGATE_INVALID_HOOKS');
     expect(error.message).toContain('onVerified');
     expectCode({ hooks: [() => undefined] }, 'VERIGATE_INVALID_HOOKS');
+    expect(resolveWith({ hooks: { onEmailChanged: () => undefined, onEmailChangeReverted: () => undefined } }).config.hooks.onEmailChanged).toBeDefined();
   });
 
   it('refuses a getUser that is not a function', () => {
@@ -370,11 +375,14 @@ describe('resolveOptions: environment from NODE_ENV', () => {
     expect(config.environment).toBe(env);
   });
 
-  it.each([undefined, 'production', 'staging', ''])('maps NODE_ENV=%p to production', (env) => {
+  it.each([undefined, 'production', 'staging', '', 'Production'])('maps NODE_ENV=%p to production, and the error names the variable', (env) => {
     if (env === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = env;
     expect(resolveWith().config.environment).toBe('production');
-    expectCode({ baseUrl: 'http://localhost:3000/verify' }, 'VERIGATE_INSECURE_BASE_URL');
+    const error = expectCode({ baseUrl: 'http://localhost:3000/verify' }, 'VERIGATE_INSECURE_BASE_URL');
+    expect(error.message).toContain('NODE_ENV');
+    expect(error.message).toContain(env === undefined ? 'not set' : JSON.stringify(env));
+    expect(error.hint).toContain('NODE_ENV=development');
   });
 
   it('lets an explicit environment win over NODE_ENV', () => {
@@ -398,18 +406,70 @@ describe('resolveOptions: worker lease and retention', () => {
   });
 });
 
-describe('resolveOptions: getUser is normalised once', () => {
-  it('turns numeric ids into strings and tolerates a missing email', () => {
-    const { config } = resolveWith({ getUser: (req: { u: unknown }) => req.u });
-    expect(config.getUser({ u: { id: 42, email: 'a@example.com', name: 'extra' } })).toEqual({ id: '42', email: 'a@example.com' });
-    expect(config.getUser({ u: { id: 7 } })).toEqual({ id: '7', email: '' });
-    expect(config.getUser({ u: null })).toBeNull();
-    expect(config.getUser({ u: { email: 'no-id@example.com' } })).toBeNull();
+describe('resolveWebOptions: getUser is normalised once', () => {
+  it('keeps the id as given beside its stored form, and reads a missing or blank email as null', () => {
+    const { web } = resolveWith({ getUser: (req: { u: unknown }) => req.u });
+    const user = (u: unknown) => web.getUser({ u } as never);
+    expect(user({ id: 42, email: 'a@example.com', name: 'extra' })).toEqual({ id: 42, key: '42', email: 'a@example.com' });
+    expect(user({ id: 7 })).toEqual({ id: 7, key: '7', email: null });
+    expect(user({ id: 'u-1', email: null })).toEqual({ id: 'u-1', key: 'u-1', email: null });
+    expect(user({ id: 8, email: '  ' })).toEqual({ id: 8, key: '8', email: null });
+    expect(user({ id: 9007199254740993n, email: 'b@example.com' })).toEqual({ id: 9007199254740993n, key: '9007199254740993', email: 'b@example.com' });
+    expect(user(null)).toBeNull();
+    expect(user(false)).toBeNull();
+    expect(user({ email: 'no-id@example.com' })).toBeNull();
+  });
+
+  it('reports an id it cannot store instead of guessing', () => {
+    const { web } = resolveWith({ getUser: (req: { u: unknown }) => req.u });
+    for (const id of [{}, [1], 1.5, Number.NaN, '', 'a\nb', true]) expect(web.getUser({ u: { id, email: 'a@example.com' } } as never)).toBe('invalid');
   });
 
   it('reads req.user (Passport) by default', () => {
-    const { config } = resolveWith();
-    expect(config.getUser({ user: { id: 3, email: 'p@example.com' } })).toEqual({ id: '3', email: 'p@example.com' });
-    expect(config.getUser({})).toBeNull();
+    const { web } = resolveWith();
+    expect(web.getUser({ user: { id: 3, email: 'p@example.com' } } as never)).toEqual({ id: 3, key: '3', email: 'p@example.com' });
+    expect(web.getUser({} as never)).toBeNull();
+  });
+});
+
+describe('resolveOptions: storage, users and csrf', () => {
+  it('accepts database as a URL or settings with documented defaults, and never echoes the password', () => {
+    const { config } = resolveWith({ em: undefined, database: 'postgresql://app:pw@127.0.0.1:5432/app' });
+    expect(config.em).toBeUndefined();
+    expect(config.database).toMatchObject({ url: 'postgresql://app:pw@127.0.0.1:5432/app', poolMax: 10, connectTimeoutMs: 2000, statementTimeoutMs: 5000 });
+    const settings = resolveWith({ em: undefined, database: { host: 'db', database: 'app', password: 's3cr3t-pw', poolMax: 3, statementTimeout: '2s' } }).config.database;
+    expect(settings).toMatchObject({ host: 'db', database: 'app', poolMax: 3, statementTimeoutMs: 2000 });
+    const bad = expectCode({ em: undefined, database: { host: 'db', database: 'app', password: 's3cr3t-pw', port: 'x' } }, 'VERIGATE_INVALID_DATABASE');
+    expect(bad.message).not.toContain('s3cr3t-pw');
+    expectCode({ em: undefined, database: 'mysql://db/app' }, 'VERIGATE_INVALID_DATABASE');
+    expectCode({ em: undefined, database: { host: 'db' } }, 'VERIGATE_INVALID_DATABASE');
+    const typo = expectCode({ em: undefined, database: { url: 'postgresql://db/app', poolmax: 2 } }, 'VERIGATE_UNKNOWN_OPTION');
+    expect(typo.hint).toContain('database.poolMax');
+  });
+
+  it('requires users.setEmail when users is given, and only functions in it', () => {
+    expectCode({ users: {} }, 'VERIGATE_INVALID_USERS');
+    expectCode({ users: { setEmail: 'update users' } }, 'VERIGATE_INVALID_USERS');
+    const typo = expectCode({ users: { setEmail: () => true, verifyPasword: () => true } }, 'VERIGATE_UNKNOWN_OPTION');
+    expect(typo.hint).toContain('users.verifyPassword');
+    const setEmail = () => true;
+    expect(resolveWith({ users: { setEmail } }).config.users?.setEmail).toBe(setEmail);
+  });
+
+  it('accepts the csrf modes and refuses anything else', () => {
+    for (const mode of ['auto', 'own', 'host'] as const) expect(resolveWith({ csrf: mode }).web.csrf).toBe(mode);
+    const token = () => 't';
+    expect(resolveWith({ csrf: { token } }).web.csrf).toEqual({ token, field: '_csrf' });
+    expect(resolveWith({ csrf: { token, field: 'authenticity_token' } }).web.csrf).toEqual({ token, field: 'authenticity_token' });
+    expectCode({ csrf: 'off' }, 'VERIGATE_INVALID_CSRF');
+    expectCode({ csrf: { token, field: 'a b' } }, 'VERIGATE_INVALID_CSRF');
+    expectCode({ csrf: { tokn: token } }, 'VERIGATE_INVALID_CSRF');
+  });
+
+  it('refuses a dev mailbox transport in production', () => {
+    const transport = { devMailbox: true, sendMail: async () => undefined };
+    const error = expectCode({ mail: { from: 'a@b.test', transport }, environment: 'production' }, 'VERIGATE_DEV_MAILBOX_IN_PRODUCTION');
+    expect(error.hint).toContain('SMTP');
+    expect(resolveWith({ mail: { from: 'a@b.test', transport }, environment: 'test', baseUrl: 'http://localhost/verify' }).config.mail.transport).toBe(transport);
   });
 });

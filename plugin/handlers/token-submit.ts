@@ -1,0 +1,27 @@
+import type { Request, Response } from 'express';
+import { asyncHandler } from '../async-handler.ts';
+import { isSameOriginRequest } from '../csrf.ts';
+import { wantsJson } from '../negotiate.ts';
+import { isSuccess, RESULT_SLUGS, type ErrorCode, type ResultStatus } from '../outcomes.ts';
+import { routerPath } from '../router-path.ts';
+import { bodyOf, type HandlerDeps } from './deps.ts';
+
+/**
+ * POST of an emailed link's button: consumes the token. The token is the request's own secret, so
+ * no session (and no session CSRF token) is needed and the link works in any browser; only a
+ * cross-site browser request is refused. Browsers are redirected to a result page whose URL holds
+ * no token. `afterSuccess` applies session effects (e.g. signing other devices out).
+ */
+export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: HandlerDeps,
+  consume: (token: unknown) => Promise<R>, afterSuccess?: (req: Request, result: R) => Promise<void>) {
+  const { config, respond } = deps;
+  const origin = new URL(config.baseUrl).origin;
+  return asyncHandler(async (req: Request, res: Response) => {
+    if (!isSameOriginRequest(req, origin)) return respond.fail(req, res, 'CSRF_INVALID');
+    const result = await consume(bodyOf(req).token);
+    const ok = isSuccess(result.status);
+    if (ok) await afterSuccess?.(req, result);
+    if (wantsJson(req)) return ok ? void res.json({ status: result.status }) : respond.fail(req, res, result.status as ErrorCode);
+    return res.redirect(303, routerPath(config, `/result?status=${RESULT_SLUGS[result.status]}`));
+  });
+}

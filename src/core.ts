@@ -1,0 +1,54 @@
+import { createAddressChangeService } from './addresses/address-change-service.ts';
+import type { CoreOptions } from './config/options.ts';
+import { resolveOptions } from './config/resolve-options.ts';
+import type { ResolvedConfig } from './config/resolved-config.ts';
+import { deriveKeys } from './crypto/keys.ts';
+import { createDbAccess } from './db/db-access.ts';
+import { createPurgeJob } from './maintenance/purge-job.ts';
+import type { PurgeResult } from './maintenance/purge.ts';
+import { createMailTransport } from './outbox/mail-transport.ts';
+import { createOutboxWorker } from './outbox/outbox-worker.ts';
+import type { EmailRenderer } from './ports/mail.ts';
+import { createStorage } from './storage/storage.ts';
+import { createVerificationService } from './verification/verification-service.ts';
+
+/**
+ * The whole framework-free core, assembled in one place. The Express adapter only adds HTTP on
+ * top; a worker-only process (no web server) can use this alone.
+ */
+export function createVerigateCore(options: CoreOptions, deps: { createRenderer: (config: ResolvedConfig) => EmailRenderer; extraOptionKeys?: readonly string[] }) {
+  const { config, secret } = resolveOptions(options, deps.extraOptionKeys);
+  const renderer = deps.createRenderer(config);
+  const keys = deriveKeys(secret);
+  const storage = createStorage({ em: config.em, database: config.database, migrate: config.migrate, logger: config.logger });
+  const db = createDbAccess(storage, config.databaseTimeoutMs);
+  const mail = createMailTransport(config.mail.transport, config.worker.sendTimeoutMs);
+  const purgeJob = createPurgeJob({ db, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs });
+  const worker = createOutboxWorker({
+    db, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
+    logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
+  });
+  const onQueued = () => worker.kick();
+  const shared = { config, keys, db, renderer, onQueued };
+  const verification = createVerificationService(shared);
+  const addresses = createAddressChangeService({ ...shared, sharesHostOrm: storage.sharesHostOrm });
+  if (config.worker.autoStart) storage.ready().then(() => worker.start(), () => {});
+
+  let closing: Promise<void> | undefined;
+  return {
+    config: config as ResolvedConfig,
+    verification,
+    addresses,
+    /** Resolves once the database is reachable and migrated. */
+    ready: () => storage.ready(),
+    drain: (): Promise<number> => worker.drain(),
+    purge: (): Promise<PurgeResult> => purgeJob.run(),
+    close: (): Promise<void> => (closing ??= (async () => {
+      await worker.close();
+      mail.close();
+      await storage.close();
+    })()),
+  };
+}
+
+export type VerigateCore = ReturnType<typeof createVerigateCore>;

@@ -1,0 +1,187 @@
+import type { UserIdType } from '../users/user-id.ts';
+import { sql, type SqlContext } from '../db/sql.ts';
+import { isExclusivePurpose, type TokenPurpose } from './token-purpose.ts';
+
+/** A token row to write; times come from the database's clock, so instances with skewed clocks agree. */
+export interface NewToken {
+  id: string;
+  purpose: TokenPurpose;
+  userId: string;
+  userIdType: UserIdType;
+  /** Canonical address the token is bound to (`''` for an account that has none yet). */
+  email: string;
+  /** Canonical pending address, for `email_change` and `change_revoke`. */
+  newEmail?: string | null;
+  tokenHash: string;
+  codeHash?: string | null;
+  ttlMs: number;
+}
+
+/** An outbox row written by the same statement as its token: the mail exists if and only if the token does. */
+export interface NewMail {
+  id: string;
+  kind: string;
+  recipient: string;
+  /** Sealed rendered message. */
+  payload: string;
+}
+
+export type IssueOutcome = { status: 'ISSUED'; expiresAt: Date } | { status: 'ALREADY_VERIFIED' };
+
+export interface ConsumedToken {
+  id: string;
+  purpose: TokenPurpose;
+  userId: string;
+  userIdType: UserIdType;
+  email: string;
+  newEmail: string | null;
+}
+
+/** Why a token could not be consumed. */
+export type UnusableReason = 'INVALID' | 'USED' | 'SUPERSEDED' | 'EXPIRED' | 'ALREADY_VERIFIED';
+
+export type ConsumeOutcome = { consumed: ConsumedToken } | { consumed: null; reason: UnusableReason };
+
+// A concurrent issue for the same user and purpose can win the unique index between our supersede
+// and our insert; the statement then inserts nothing and simply runs again.
+const MAX_ISSUE_ATTEMPTS = 5;
+
+const ISSUE_SQL = `
+with already as (
+  select 1 from verigate_verified_email where $12::boolean and user_id = $1 and email = $4
+), superseded as (
+  update verigate_token set superseded_at = now()
+  where $13::boolean and user_id = $1 and purpose = $3 and used_at is null and superseded_at is null
+    and not exists (select 1 from already)
+  returning id
+), token as (
+  insert into verigate_token (id, purpose, user_id, user_id_type, email, new_email, token_hash, code_hash,
+                              code_attempts, created_at, expires_at)
+  select $6::uuid, $3, $1, $2, $4, $5, $7, $8, 0, now(), now() + $9::bigint * interval '1 millisecond'
+  from (select count(*) from superseded) as waited
+  where not exists (select 1 from already)
+  on conflict (user_id, purpose) where used_at is null and superseded_at is null and purpose <> 'change_revoke' do nothing
+  returning expires_at
+), outbox as (
+  insert into verigate_outbox (id, kind, recipient, payload, status, attempts, next_attempt_at, created_at, updated_at)
+  select m.id, m.kind, m.recipient, m.payload, 'pending', 0, now(), now(), now()
+  from token cross join unnest($10::uuid[], $11::text[], $14::text[], $15::text[]) as m(id, kind, recipient, payload)
+  returning 1
+)
+select exists (select 1 from already) as already_verified, (select expires_at from token) as expires_at,
+       (select count(*) from outbox) as mails`;
+
+/**
+ * Writes a token, superseding the user's open one of the same purpose, plus its emails, in **one
+ * statement** (one round trip, atomic even outside a transaction; inside the caller's transaction
+ * when `ctx` is in one). With `unlessVerified`, nothing is written when the (user, email) pair is
+ * already verified.
+ */
+export async function issueToken(ctx: SqlContext, token: NewToken, mails: readonly NewMail[], options: { unlessVerified?: boolean } = {}): Promise<IssueOutcome> {
+  const params = [
+    token.userId, token.userIdType, token.purpose, token.email, token.newEmail ?? null, token.id, token.tokenHash,
+    token.codeHash ?? null, Math.round(token.ttlMs), mails.map((m) => m.id), mails.map((m) => m.kind),
+    options.unlessVerified === true, isExclusivePurpose(token.purpose), mails.map((m) => m.recipient), mails.map((m) => m.payload),
+  ];
+  for (let attempt = 1; attempt <= MAX_ISSUE_ATTEMPTS; attempt++) {
+    const [row] = await sql<{ already_verified: boolean; expires_at: string | Date | null }>(ctx, ISSUE_SQL, params);
+    if (row.already_verified) return { status: 'ALREADY_VERIFIED' };
+    if (row.expires_at !== null) return { status: 'ISSUED', expiresAt: new Date(row.expires_at) };
+  }
+  throw new Error(`verigate: could not issue a ${token.purpose} token after ${MAX_ISSUE_ATTEMPTS} attempts (constant contention on one user)`);
+}
+
+/** Writes a token that supersedes nothing (e.g. an undo link), inside the caller's transaction. */
+export async function insertToken(ctx: SqlContext, token: NewToken, mails: readonly NewMail[]): Promise<Date> {
+  if (isExclusivePurpose(token.purpose)) throw new Error(`verigate: use issueToken for ${token.purpose} tokens`);
+  const outcome = await issueToken(ctx, token, mails);
+  if (outcome.status !== 'ISSUED') throw new Error('verigate: token was not inserted');
+  return outcome.expiresAt;
+}
+
+const CONSUME_SQL = `
+with consumed as (
+  update verigate_token set used_at = now()
+  where token_hash = $1 and purpose = $2 and used_at is null and superseded_at is null and expires_at > now()
+  returning id, purpose, user_id, user_id_type, email, new_email
+), recorded as (
+  insert into verigate_verified_email (user_id, email, verified_at)
+  select user_id, case when purpose = 'email_change' then new_email else email end, now()
+  from consumed where $3::boolean and (case when purpose = 'email_change' then new_email else email end) <> ''
+  on conflict (user_id, email) do nothing
+), siblings as (
+  update verigate_token set superseded_at = now()
+  where id in (
+    select t.id from verigate_token t join consumed c on t.user_id = c.user_id and t.id <> c.id
+    where t.purpose = any($4::text[]) and t.used_at is null and t.superseded_at is null
+    for update of t skip locked)
+)
+select c.id, c.purpose, c.user_id, c.user_id_type, c.email, c.new_email,
+       t.id is not null as known, t.used_at is not null as used, t.superseded_at is not null as superseded,
+       t.expires_at <= now() as expired,
+       exists (select 1 from verigate_verified_email v where v.user_id = t.user_id
+               and v.email = case when t.purpose = 'email_change' then t.new_email else t.email end) as pair_verified
+from (select 1) as one
+left join consumed c on true
+left join verigate_token t on t.token_hash = $1 and t.purpose = $2`;
+
+interface ConsumeRow {
+  id: string | null;
+  purpose: TokenPurpose;
+  user_id: string;
+  user_id_type: UserIdType;
+  email: string;
+  new_email: string | null;
+  known: boolean;
+  used: boolean;
+  superseded: boolean;
+  expired: boolean | null;
+  pair_verified: boolean;
+}
+
+/**
+ * Consumes a token in **one statement**: the conditional UPDATE is the only thing that decides
+ * success (so of concurrent attempts exactly one wins), the verified pair is recorded and the
+ * user's open tokens of `supersede` purposes are closed in the same statement. Other open tokens a
+ * concurrent consume holds are skipped rather than waited on, so two consumes never deadlock.
+ * On failure the same round trip explains why.
+ */
+export async function consumeToken(ctx: SqlContext, purpose: TokenPurpose, tokenHash: string,
+  options: { recordVerified: boolean; supersede: readonly TokenPurpose[] }): Promise<ConsumeOutcome> {
+  const [row] = await sql<ConsumeRow>(ctx, CONSUME_SQL, [tokenHash, purpose, options.recordVerified, options.supersede]);
+  if (row.id !== null) {
+    return { consumed: { id: row.id, purpose: row.purpose, userId: row.user_id, userIdType: row.user_id_type, email: row.email, newEmail: row.new_email } };
+  }
+  return { consumed: null, reason: explain(row) };
+}
+
+function explain(row: ConsumeRow): UnusableReason {
+  if (!row.known) return 'INVALID';
+  if (row.used) return 'USED';
+  // An old link for an address that got verified another way is good news, not an error.
+  if (row.pair_verified) return 'ALREADY_VERIFIED';
+  if (row.superseded) return 'SUPERSEDED';
+  if (row.expired) return 'EXPIRED';
+  // Open and unexpired in this statement's snapshot, yet not consumed: a concurrent consume won.
+  return 'USED';
+}
+
+/** Reopens a token consumed in a step whose follow-up failed outside the database (see the change flow). */
+export async function reopenToken(ctx: SqlContext, id: string): Promise<void> {
+  await sql(ctx, 'update verigate_token set used_at = null where id = $1', [id]);
+}
+
+/** Supersedes every open token of the given purposes for a user, e.g. when a verification is revoked. */
+export async function supersedeOpenTokens(ctx: SqlContext, userId: string, purposes: readonly TokenPurpose[]): Promise<number> {
+  const rows = await sql(ctx, `update verigate_token set superseded_at = now()
+    where user_id = $1 and purpose = any($2::text[]) and used_at is null and superseded_at is null returning 1`, [userId, purposes]);
+  return rows.length;
+}
+
+/** The user's open, unexpired token of a purpose (the newest), without its secret. */
+export async function findOpenToken(ctx: SqlContext, userId: string, purpose: TokenPurpose): Promise<{ email: string; newEmail: string | null; expiresAt: Date } | null> {
+  const [row] = await sql<{ email: string; new_email: string | null; expires_at: string | Date }>(ctx, `select email, new_email, expires_at from verigate_token
+    where user_id = $1 and purpose = $2 and used_at is null and superseded_at is null and expires_at > now()
+    order by created_at desc limit 1`, [userId, purpose]);
+  return row ? { email: row.email, newEmail: row.new_email, expiresAt: new Date(row.expires_at) } : null;
+}

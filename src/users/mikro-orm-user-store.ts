@@ -1,0 +1,47 @@
+import type { EntityName } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { UserStore } from './user-store.ts';
+import type { UserId } from './user-id.ts';
+
+export interface MikroOrmUserStoreOptions {
+  /** The host's EntityManager (verigate forks it). */
+  em: SqlEntityManager;
+  /** The host's user entity. */
+  entity: EntityName<any>; // any entity class or defineEntity schema
+  /** Primary key property. Default `'id'`. */
+  idProperty?: string;
+  /** Email property. Default `'email'`. */
+  emailProperty?: string;
+  /** Optional password check for re-authentication, e.g. `(user, password) => argon2.verify(user.passwordHash, password)`. */
+  verifyPassword?: (user: Record<string, unknown>, password: string) => Promise<boolean> | boolean;
+}
+
+/**
+ * A ready `users` adapter for hosts whose users are a MikroORM entity. When verigate runs on the
+ * same ORM (`em` option), the switch joins verigate's transaction: the address changes if and only
+ * if the token is consumed.
+ */
+export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore {
+  const id = options.idProperty ?? 'id';
+  const email = options.emailProperty ?? 'email';
+  const where = (userId: UserId, extra: Record<string, unknown> = {}) => ({ [id]: userId, ...extra }) as never;
+
+  return {
+    async setEmail(userId, newEmail, context) {
+      const em = (context.em ?? options.em.fork()) as SqlEntityManager;
+      const switched = await em.nativeUpdate(options.entity, where(userId, { [email]: context.previousEmail }), { [email]: newEmail } as never);
+      if (switched > 0) return true;
+      // Idempotent: a retried confirmation whose first run already switched the address.
+      return (await em.count(options.entity, where(userId, { [email]: newEmail }))) > 0;
+    },
+    async isEmailTaken(candidate, exceptUserId) {
+      return (await options.em.fork().count(options.entity, { [email]: candidate, [id]: { $ne: exceptUserId } } as never)) > 0;
+    },
+    ...(options.verifyPassword ? {
+      async verifyPassword(userId: UserId, password: string) {
+        const user = await options.em.fork().findOne(options.entity, where(userId));
+        return user ? options.verifyPassword!(user as Record<string, unknown>, password) : false;
+      },
+    } : {}),
+  };
+}

@@ -1,0 +1,36 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { UserId } from './user-id.ts';
+
+/** What verigate passes along when it asks the host to switch an address. */
+export interface SetEmailContext {
+  /** The address the change was bound to when it was requested (`null`: the account had none). */
+  previousEmail: string | null;
+  /**
+   * verigate's transaction, when verigate runs on the host's own MikroORM (`em` option): an
+   * adapter that writes through it switches the address atomically with the token consumption.
+   */
+  em?: SqlEntityManager;
+}
+
+/**
+ * The host's side of adding and changing addresses. verigate never touches the host's users table
+ * except through these functions. Ids arrive as the host gave them to `getUser`.
+ */
+export interface UserStore {
+  /**
+   * Switch the user's address to `email` (canonical form) **only if** it is still
+   * `context.previousEmail` (compare-and-set, e.g. `UPDATE users SET email = $new WHERE id = $id
+   * AND email = $previous`). Return `true` if the address is now `email` (switched, or already
+   * was), `false` if it is something else: then the change is stale and verigate refuses it.
+   * Required for the add-email and change-email pages.
+   */
+  setEmail(userId: UserId, email: string, context: SetEmailContext): Promise<boolean> | boolean;
+  /** Check the user's current password before an address change. Without it, `recentLogin` must be set. */
+  verifyPassword?(userId: UserId, password: string): Promise<boolean> | boolean;
+  /**
+   * Whether another account already uses `email`. When true, the requester gets the same answer as
+   * for a free address and the owner is told by email. Default: never taken (then the host's own
+   * unique index decides inside `setEmail`, which should return `false`).
+   */
+  isEmailTaken?(email: string, exceptUserId: UserId): Promise<boolean> | boolean;
+}
