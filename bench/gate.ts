@@ -14,7 +14,8 @@ import express from 'express';
 import session from 'express-session';
 import { Redis } from 'ioredis';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { emailVerification, migrate, verigateEntities } from '../plugin/index.ts';
+import { emailVerification, migrate } from '../plugin/index.ts';
+import { verigateEntities } from '../src/entities/index.ts';
 
 const PG = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,4 +1,3 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { RequestHandler, Router } from 'express';
 import type { StartChangeResult } from '../src/addresses/change-results.ts';
 import type { StartChangeInput } from '../src/addresses/address-change-service.ts';
@@ -14,6 +13,7 @@ import { createResponder } from './respond.ts';
 import { createRouter } from './router.ts';
 import { createViewRenderer, type ViewRenderer } from './view-renderer.ts';
 import { resolveWebOptions, WEB_KEYS, type VerigateOptions, type WebConfig } from './web-options.ts';
+import { hostTransaction, type HostTransaction } from '../src/db/host-transaction.ts';
 
 export interface EmailVerification {
   /** Mount where `baseUrl` points, e.g. `app.use('/verify', vg.router)`, after session and Passport. */
@@ -22,12 +22,13 @@ export interface EmailVerification {
   readonly requireVerified: RequestHandler;
   /**
    * Queues a verification email for a user (e.g. right after sign-up). Never waits on SMTP. Pass
-   * `{ em }` (your EntityManager inside your transaction) to write the token and its email in
-   * your transaction, atomically with your user row.
+   * `{ em }` (your MikroORM EntityManager inside your transaction) or `{ client }` (your `pg`
+   * client inside `BEGIN`) to write the token and its email in your transaction, atomically with
+   * your user row.
    */
-  sendVerification(user: VerigateUser, options?: { em?: SqlEntityManager }): Promise<IssueResult>;
+  sendVerification(user: VerigateUser, options?: HostTransaction): Promise<IssueResult>;
   /** Starts adding or changing a user's address outside the pages (same rules as `POST /email`). */
-  requestEmailChange(user: VerigateUser, input: StartChangeInput): Promise<StartChangeResult>;
+  requestEmailChange(user: VerigateUser, input: Omit<StartChangeInput, 'within'> & HostTransaction): Promise<StartChangeResult>;
   /** Whether this user's current address is verified. */
   isVerified(user: VerigateUser): Promise<boolean>;
   /** Consumes a token outside HTTP (e.g. from a custom route). */
@@ -75,8 +76,9 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
     requireVerified: createRequireVerified(deps),
     config,
     web,
-    sendVerification: (user: VerigateUser, opts?: { em?: SqlEntityManager }) => verification.issue(user, opts),
-    requestEmailChange: (user: VerigateUser, input: StartChangeInput) => addresses.start(user, input),
+    sendVerification: (user: VerigateUser, opts?: HostTransaction) => verification.issue(user, { within: hostTransaction(opts) }),
+    requestEmailChange: (user: VerigateUser, input: Omit<StartChangeInput, 'within'> & HostTransaction) =>
+      addresses.start(user, { ...input, within: hostTransaction(input) }),
     isVerified: (user: VerigateUser) => verification.isVerified(user),
     confirm: (token: string) => verification.confirm(token),
     ready: () => core.ready(),

@@ -31,7 +31,7 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const onQueued = () => worker.kick();
   const shared = { config, keys, db, renderer, onQueued };
   const verification = createVerificationService(shared);
-  const addresses = createAddressChangeService({ ...shared, sharesHostOrm: storage.sharesHostOrm });
+  const addresses = createAddressChangeService(shared);
   if (config.worker.autoStart) storage.ready().then(() => worker.start(), () => {});
 
   let closing: Promise<void> | undefined;

@@ -17,8 +17,9 @@ export { parseEmailAddress, canonicalEmail, type ParsedEmailAddress, type EmailA
 export { maskEmail } from './logging/mask-email.ts';
 export { safeReturnTo } from './http/return-to.ts';
 export { isInfrastructureError } from './http/infrastructure-error.ts';
-export { verigateEntities, VerigateToken, VerigateVerifiedEmail, VerigateOutbox } from './entities/index.ts';
 export { migrate, migrationSql, verigateMigrations, type MigrateResult } from './migrations/migrate.ts';
+export type { MikroOrmEntityManager } from './db/mikro-orm.ts';
+export type { SqlContext, PgQueryable } from './db/sql-context.ts';
 export type { VerigateMigration } from './migrations/migration.ts';
 export type { VerificationService } from './verification/verification-service.ts';
 export type { IssueResult, ConfirmResult, ConfirmStatus } from './verification/results.ts';

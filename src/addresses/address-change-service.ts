@@ -1,8 +1,8 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolved-config.ts';
 import type { VerigateKeys } from '../crypto/keys.ts';
 import type { DbAccess } from '../db/db-access.ts';
+import type { SqlContext } from '../db/sql-context.ts';
 import { parseEmailAddress } from '../email/email-address.ts';
 import { maskEmail } from '../logging/mask-email.ts';
 import { enqueueMails, sealMail } from '../outbox/outbox-store.ts';
@@ -11,6 +11,7 @@ import type { VerigateUser } from '../ports/user.ts';
 import { createToken, hashToken, isWellFormedToken } from '../tokens/token.ts';
 import { consumeToken, findOpenToken, insertToken, issueToken } from '../tokens/token-store.ts';
 import { normaliseUserId, restoreUserId } from '../users/user-id.ts';
+import type { SetEmailContext } from '../users/user-store.ts';
 import { describeDuration } from '../verification/describe-duration.ts';
 import { UNUSABLE_STATUS } from '../verification/verification-service.ts';
 import { runHook } from '../verification/run-hook.ts';
@@ -22,8 +23,6 @@ export interface AddressChangeDeps {
   keys: VerigateKeys;
   db: DbAccess;
   renderer: EmailRenderer;
-  /** True when verigate runs on the host's ORM: `users.setEmail` then joins verigate's transaction. */
-  sharesHostOrm: boolean;
   onQueued?: () => void;
 }
 
@@ -33,8 +32,13 @@ export interface StartChangeInput {
   password?: unknown;
   /** The web layer vouches for a sign-in recent enough to skip the password (its `recentLogin` option). */
   recentlyAuthenticated?: boolean;
-  /** The host's transaction to join. */
-  em?: SqlEntityManager;
+  /** The host's open transaction to join. */
+  within?: SqlContext;
+}
+
+/** What `users.setEmail` gets: verigate's transaction (as a query function, and the host's ORM when verigate runs on it). */
+function setEmailContext(tx: SqlContext, previousEmail: string | null): SetEmailContext {
+  return { previousEmail, query: (text, params) => tx.query(text, params), ...(tx.em ? { em: tx.em } : {}) };
 }
 
 export type AddressChangeService = ReturnType<typeof createAddressChangeService>;
@@ -72,8 +76,8 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     if (await users.isEmailTaken?.(parsed.canonical, user.id)) {
       // Same answer as a free address; the owner hears of it by mail, the requester learns nothing.
       const notice = await renderer.render('email-taken-notice', { appName: config.appName, email: to, loginUrl: new URL(config.baseUrl).origin });
-      await db.run((em) => enqueueMails(em, [sealMail(keys.outboxSeal, { kind: 'email-taken-notice', to, email: notice })]), input.em);
-      if (!input.em) deps.onQueued?.();
+      await db.run((ctx) => enqueueMails(ctx, [sealMail(keys.outboxSeal, { kind: 'email-taken-notice', to, email: notice })]), input.within);
+      if (!input.within) deps.onQueued?.();
       return { status: 'SENT', expiresAt: ttl.expiresAt };
     }
 
@@ -105,8 +109,8 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
         }, [undo.mail]);
       }
       return issued;
-    }, input.em);
-    if (!input.em) deps.onQueued?.();
+    }, input.within);
+    if (!input.within) deps.onQueued?.();
     return { status: 'SENT', expiresAt: outcome.status === 'ISSUED' ? outcome.expiresAt : ttl.expiresAt };
   }
 
@@ -124,7 +128,7 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
       const { userId: key, userIdType, email: bound, newEmail } = outcome.consumed;
       const userId = restoreUserId(key, userIdType);
       const previousEmail = bound === '' ? null : bound;
-      const switched = await users.setEmail(userId, newEmail!, { previousEmail, ...(deps.sharesHostOrm ? { em: tx } : {}) });
+      const switched = await users.setEmail(userId, newEmail!, setEmailContext(tx, previousEmail));
       return switched ? { status: 'CHANGED', userId, previousEmail, email: newEmail! } : { status: 'CHANGE_STALE' };
     });
     if (result.status === 'CHANGED') {
@@ -146,7 +150,7 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
       const userId = restoreUserId(key, userIdType);
       const expected = await expectedCurrentEmail(tx, key, id, restored);
       if (expected !== restored) {
-        const switched = await users.setEmail(userId, restored, { previousEmail: expected, ...(deps.sharesHostOrm ? { em: tx } : {}) });
+        const switched = await users.setEmail(userId, restored, setEmailContext(tx, expected));
         if (!switched) return { status: 'UNDO_STALE' };
       }
       return { status: 'REVERTED', userId, email: restored, revertedEmail: reverted! };
@@ -161,7 +165,7 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
   async function pending(user: VerigateUser): Promise<PendingChange | null> {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return null;
-    const open = await db.run((em) => findOpenToken(em, id.key, 'email_change'));
+    const open = await db.run((ctx) => findOpenToken(ctx, id.key, 'email_change'));
     return open?.newEmail ? { email: open.newEmail, expiresAt: open.expiresAt } : null;
   }
 

@@ -1,4 +1,4 @@
-import { sql, type SqlContext } from '../db/sql.ts';
+import type { SqlContext } from '../db/sql-context.ts';
 
 /**
  * The address the account should hold now, as far as verigate applied changes: the newest
@@ -8,7 +8,7 @@ import { sql, type SqlContext } from '../db/sql.ts';
  * chain of changes (A→B→C) still returns to A, while a change the host made on its own is left alone.
  */
 export async function expectedCurrentEmail(ctx: SqlContext, userKey: string, undoTokenId: string, restored: string): Promise<string | null> {
-  const [row] = await sql<{ new_email: string }>(ctx, `
+  const [row] = await ctx.query<{ new_email: string }>(`
     select c.new_email from verigate_token c, verigate_token u
     where u.id = $2 and c.user_id = $1 and c.purpose = 'email_change' and c.used_at is not null
       and c.created_at >= u.created_at

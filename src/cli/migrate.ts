@@ -3,8 +3,7 @@
  * `verigate-migrate`: applies verigate's schema to the database in DATABASE_URL.
  * `verigate-migrate --sql` prints the SQL instead, for hosts with their own migration tool.
  */
-import { MikroORM } from '@mikro-orm/postgresql';
-import { verigateEntities } from '../entities/index.ts';
+import pg from 'pg';
 import { migrate, migrationSql } from '../migrations/migrate.ts';
 
 async function main(): Promise<number> {
@@ -17,13 +16,13 @@ async function main(): Promise<number> {
     process.stderr.write('verigate-migrate: set DATABASE_URL, e.g. postgresql://user@localhost:5432/app\n');
     return 2;
   }
-  const orm = await MikroORM.init({ clientUrl: url, entities: [...verigateEntities] });
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
   try {
-    const { applied } = await migrate(orm.em);
+    const { applied } = await migrate(pool);
     process.stdout.write(applied.length ? `verigate-migrate: applied ${applied.join(', ')}\n` : 'verigate-migrate: schema is up to date\n');
     return 0;
   } finally {
-    await orm.close();
+    await pool.end();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { MikroOrmEntityManager } from '../db/mikro-orm.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailTransport } from '../ports/mail.ts';
@@ -61,7 +61,7 @@ export interface CoreOptions {
    * The host's MikroORM SQL EntityManager (PostgreSQL or PGlite driver). Give either this or
    * `database`. verigate runs its own SQL through it; its entities need not be registered.
    */
-  em?: SqlEntityManager;
+  em?: MikroOrmEntityManager;
   /**
    * For hosts without MikroORM: a PostgreSQL URL or connection settings. verigate opens its own
    * pool (with timeouts) and applies its migrations at start. Give either this or `em`.

@@ -3,6 +3,7 @@ import { defaultLogger } from '../ports/logger.ts';
 import { bool, checkKeys, duration, fail, isObject, positiveInt } from './checks.ts';
 import type { CoreOptions, Environment } from './options.ts';
 import { resolveDatabase } from './resolve-database.ts';
+import { isMikroOrmEntityManager } from '../db/mikro-orm.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
@@ -70,7 +71,7 @@ function resolveStorage(options: CoreOptions): Pick<ResolvedConfig, 'em' | 'data
   }
   if (hasDatabase) return { database: resolveDatabase(options.database!) };
   const em = options.em as unknown;
-  if (!isObject(em) || typeof em.fork !== 'function' || typeof em.getConnection !== 'function') {
+  if (!isMikroOrmEntityManager(em)) {
     fail('VERIGATE_EM_REQUIRED', 'em must be a MikroORM SQL EntityManager (orm.em).',
       `Pass em: orm.em from MikroORM.init() with the PostgreSQL or PGlite driver, or use database: 'postgresql://…' instead.`);
   }

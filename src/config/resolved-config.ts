@@ -1,4 +1,4 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { MikroOrmEntityManager } from '../db/mikro-orm.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailTransport } from '../ports/mail.ts';
@@ -14,7 +14,7 @@ export interface ResolvedConfig {
   readonly basePath: string;
   readonly environment: Environment;
   /** Exactly one of `em` (the host's ORM) and `database` (verigate's own) is set. */
-  readonly em?: SqlEntityManager;
+  readonly em?: MikroOrmEntityManager;
   readonly database?: ResolvedDatabaseSettings;
   readonly migrate: boolean;
   readonly databaseTimeoutMs: number;

@@ -4,5 +4,9 @@ import { VerigateVerifiedEmail } from './verified-email-entity.ts';
 
 export { VerigateOutbox, VerigateToken, VerigateVerifiedEmail };
 
-/** Add these to your MikroORM `entities` so verigate can use your EntityManager. */
+/**
+ * verigate's tables as MikroORM entities, for hosts that want them in their own schema tooling or
+ * queries (`import { verigateEntities } from 'verigate/entities'`). verigate itself runs plain SQL
+ * and does not need them registered.
+ */
 export const verigateEntities = [VerigateToken, VerigateVerifiedEmail, VerigateOutbox] as const;

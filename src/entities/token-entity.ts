@@ -12,6 +12,8 @@ export const VerigateToken = defineEntity({
     /** `verify`, `email_change` or `change_revoke`. */
     purpose: p.string().length(32),
     userId: p.string().length(255),
+    /** How the host gave the id (`string`, `number`, `bigint`), so hooks get it back in that type. */
+    userIdType: p.string().length(8).default('string'),
     /** Canonical address the token is bound to. */
     email: p.string().length(254),
     /** Canonical new address, for an email change. */

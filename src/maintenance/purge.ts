@@ -1,5 +1,4 @@
 import type { DbAccess } from '../db/db-access.ts';
-import { sql } from '../db/sql.ts';
 
 export interface PurgeResult {
   tokens: number;
@@ -20,7 +19,7 @@ const PURGE_MESSAGES = `with gone as (delete from verigate_outbox where id in (
 async function purgeAll(db: DbAccess, statement: string, ageMs: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const [{ n }] = await db.run((em) => sql<{ n: number }>(em, statement, [ageMs, BATCH]));
+    const [{ n }] = await db.run((ctx) => ctx.query<{ n: number }>(statement, [ageMs, BATCH]));
     total += n;
     if (n < BATCH) return total;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { seal } from '../crypto/seal.ts';
-import { sql, type SqlContext } from '../db/sql.ts';
+import type { SqlContext } from '../db/sql-context.ts';
 import { maskEmail } from '../logging/mask-email.ts';
 import type { EmailKind, RenderedEmail } from '../ports/mail.ts';
 import type { NewMail } from '../tokens/token-store.ts';
@@ -29,7 +29,7 @@ export function sealMail(sealKey: Buffer, entry: OutboxEntry): NewMail {
 /** Queues emails that carry no token (notices) inside the caller's transaction or alone. */
 export async function enqueueMails(ctx: SqlContext, mails: readonly NewMail[]): Promise<void> {
   if (mails.length === 0) return;
-  await sql(ctx, `insert into verigate_outbox (id, kind, recipient, payload, status, attempts, next_attempt_at, created_at, updated_at)
+  await ctx.query(`insert into verigate_outbox (id, kind, recipient, payload, status, attempts, next_attempt_at, created_at, updated_at)
     select id, kind, recipient, payload, 'pending', 0, now(), now(), now()
     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) as m(id, kind, recipient, payload)`,
   [mails.map((m) => m.id), mails.map((m) => m.kind), mails.map((m) => m.recipient), mails.map((m) => m.payload)]);
@@ -48,7 +48,7 @@ export async function enqueueEmail(ctx: SqlContext, sealKey: Buffer, entry: Outb
  * the table; no transaction stays open while SMTP runs.
  */
 export async function claimDue(ctx: SqlContext, batchSize: number, leaseMs: number): Promise<ClaimedMail[]> {
-  return sql<ClaimedMail>(ctx, `update verigate_outbox
+  return ctx.query<ClaimedMail>(`update verigate_outbox
     set attempts = attempts + 1, next_attempt_at = now() + $1::bigint * interval '1 millisecond', updated_at = now()
     where id in (select id from verigate_outbox where status = 'pending' and next_attempt_at <= now()
                  order by next_attempt_at limit $2 for update skip locked)
@@ -57,13 +57,13 @@ export async function claimDue(ctx: SqlContext, batchSize: number, leaseMs: numb
 
 /** Delivered: the payload (with its link) is erased and the recipient kept only masked. */
 export async function markSent(ctx: SqlContext, id: string, recipient: string): Promise<void> {
-  await sql(ctx, `update verigate_outbox set status = 'sent', payload = null, recipient = $2, sent_at = now(),
+  await ctx.query(`update verigate_outbox set status = 'sent', payload = null, recipient = $2, sent_at = now(),
     updated_at = now(), last_error = null where id = $1 and status = 'pending'`, [id, maskEmail(recipient)]);
 }
 
 /** A failed attempt: retried after `retryMs`, or parked as dead (payload erased: its link is useless by then). */
 export async function markFailed(ctx: SqlContext, id: string, failure: { dead: boolean; retryMs: number; reason: string }): Promise<void> {
-  await sql(ctx, `update verigate_outbox set status = $2, next_attempt_at = now() + $3::bigint * interval '1 millisecond',
+  await ctx.query(`update verigate_outbox set status = $2, next_attempt_at = now() + $3::bigint * interval '1 millisecond',
     last_error = $4, updated_at = now(), payload = case when $5::boolean then null else payload end
     where id = $1 and status = 'pending'`,
   [id, failure.dead ? 'dead' : 'pending', Math.round(failure.retryMs), failure.reason, failure.dead]);
@@ -72,6 +72,6 @@ export async function markFailed(ctx: SqlContext, id: string, failure: { dead: b
 /** Gives claimed-but-unsent rows back at shutdown, so another instance sends them now rather than after the lease. */
 export async function releaseClaims(ctx: SqlContext, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await sql(ctx, `update verigate_outbox set next_attempt_at = now(), attempts = greatest(attempts - 1, 0), updated_at = now()
+  await ctx.query(`update verigate_outbox set next_attempt_at = now(), attempts = greatest(attempts - 1, 0), updated_at = now()
     where id = any($1::uuid[]) and status = 'pending'`, [ids]);
 }

@@ -69,7 +69,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   async function fail(row: ClaimedMail, error: unknown): Promise<void> {
     const dead = row.attempts >= settings.maxAttempts || isPermanent(error);
     const reason = describeError(error);
-    await db.run((em) => markFailed(em, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason }));
+    await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason }));
     logger.warn(dead ? 'email parked as dead' : 'email delivery failed; will retry', { outboxId: row.id, attempt: row.attempts, error: reason });
   }
 
@@ -85,14 +85,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       return false;
     }
     // If this write fails the lease expires and the message is sent again: a duplicate, never a loss.
-    await db.run((em) => markSent(em, row.id, row.recipient));
+    await db.run((ctx) => markSent(ctx, row.id, row.recipient));
     return true;
   }
 
   async function runRound(): Promise<number> {
     let sent = 0;
     while (!closed) {
-      const rows = await db.run((em) => claimDue(em, settings.batchSize, settings.leaseMs));
+      const rows = await db.run((ctx) => claimDue(ctx, settings.batchSize, settings.leaseMs));
       if (rows.length === 0) break;
       const results = await Promise.allSettled(rows.map(deliver));
       sent += results.filter((r) => r.status === 'fulfilled' && r.value).length;

@@ -1,5 +1,5 @@
 import type { UserIdType } from '../users/user-id.ts';
-import { sql, type SqlContext } from '../db/sql.ts';
+import type { SqlContext } from '../db/sql-context.ts';
 import { isExclusivePurpose, type TokenPurpose } from './token-purpose.ts';
 
 /** A token row to write; times come from the database's clock, so instances with skewed clocks agree. */
@@ -84,7 +84,7 @@ export async function issueToken(ctx: SqlContext, token: NewToken, mails: readon
     options.unlessVerified === true, isExclusivePurpose(token.purpose), mails.map((m) => m.recipient), mails.map((m) => m.payload),
   ];
   for (let attempt = 1; attempt <= MAX_ISSUE_ATTEMPTS; attempt++) {
-    const [row] = await sql<{ already_verified: boolean; expires_at: string | Date | null }>(ctx, ISSUE_SQL, params);
+    const [row] = await ctx.query<{ already_verified: boolean; expires_at: string | Date | null }>(ISSUE_SQL, params);
     if (row.already_verified) return { status: 'ALREADY_VERIFIED' };
     if (row.expires_at !== null) return { status: 'ISSUED', expiresAt: new Date(row.expires_at) };
   }
@@ -148,7 +148,7 @@ interface ConsumeRow {
  */
 export async function consumeToken(ctx: SqlContext, purpose: TokenPurpose, tokenHash: string,
   options: { recordVerified: boolean; supersede: readonly TokenPurpose[] }): Promise<ConsumeOutcome> {
-  const [row] = await sql<ConsumeRow>(ctx, CONSUME_SQL, [tokenHash, purpose, options.recordVerified, options.supersede]);
+  const [row] = await ctx.query<ConsumeRow>(CONSUME_SQL, [tokenHash, purpose, options.recordVerified, options.supersede]);
   if (row.id !== null) {
     return { consumed: { id: row.id, purpose: row.purpose, userId: row.user_id, userIdType: row.user_id_type, email: row.email, newEmail: row.new_email } };
   }
@@ -168,19 +168,19 @@ function explain(row: ConsumeRow): UnusableReason {
 
 /** Reopens a token consumed in a step whose follow-up failed outside the database (see the change flow). */
 export async function reopenToken(ctx: SqlContext, id: string): Promise<void> {
-  await sql(ctx, 'update verigate_token set used_at = null where id = $1', [id]);
+  await ctx.query('update verigate_token set used_at = null where id = $1', [id]);
 }
 
 /** Supersedes every open token of the given purposes for a user, e.g. when a verification is revoked. */
 export async function supersedeOpenTokens(ctx: SqlContext, userId: string, purposes: readonly TokenPurpose[]): Promise<number> {
-  const rows = await sql(ctx, `update verigate_token set superseded_at = now()
+  const rows = await ctx.query(`update verigate_token set superseded_at = now()
     where user_id = $1 and purpose = any($2::text[]) and used_at is null and superseded_at is null returning 1`, [userId, purposes]);
   return rows.length;
 }
 
 /** The user's open, unexpired token of a purpose (the newest), without its secret. */
 export async function findOpenToken(ctx: SqlContext, userId: string, purpose: TokenPurpose): Promise<{ email: string; newEmail: string | null; expiresAt: Date } | null> {
-  const [row] = await sql<{ email: string; new_email: string | null; expires_at: string | Date }>(ctx, `select email, new_email, expires_at from verigate_token
+  const [row] = await ctx.query<{ email: string; new_email: string | null; expires_at: string | Date }>(`select email, new_email, expires_at from verigate_token
     where user_id = $1 and purpose = $2 and used_at is null and superseded_at is null and expires_at > now()
     order by created_at desc limit 1`, [userId, purpose]);
   return row ? { email: row.email, newEmail: row.new_email, expiresAt: new Date(row.expires_at) } : null;

@@ -1,13 +1,11 @@
-import type { EntityName } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { UserStore } from './user-store.ts';
 import type { UserId } from './user-id.ts';
 
 export interface MikroOrmUserStoreOptions {
   /** The host's EntityManager (verigate forks it). */
-  em: SqlEntityManager;
-  /** The host's user entity. */
-  entity: EntityName<any>; // any entity class or defineEntity schema
+  em: UserEntityManager;
+  /** The host's user entity: a class or a `defineEntity` schema. */
+  entity: unknown;
   /** Primary key property. Default `'id'`. */
   idProperty?: string;
   /** Email property. Default `'email'`. */
@@ -21,6 +19,14 @@ export interface MikroOrmUserStoreOptions {
  * same ORM (`em` option), the switch joins verigate's transaction: the address changes if and only
  * if the token is consumed.
  */
+/** The EntityManager methods this adapter uses (MikroORM's `orm.em` has them). */
+interface UserEntityManager {
+  fork(): UserEntityManager;
+  nativeUpdate(entity: never, where: never, data: never): Promise<number>;
+  count(entity: never, where: never): Promise<number>;
+  findOne(entity: never, where: never): Promise<unknown>;
+}
+
 export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore {
   const id = options.idProperty ?? 'id';
   const email = options.emailProperty ?? 'email';
@@ -28,18 +34,18 @@ export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore 
 
   return {
     async setEmail(userId, newEmail, context) {
-      const em = (context.em ?? options.em.fork()) as SqlEntityManager;
-      const switched = await em.nativeUpdate(options.entity, where(userId, { [email]: context.previousEmail }), { [email]: newEmail } as never);
+      const em = (context.em as UserEntityManager | undefined) ?? options.em.fork();
+      const switched = await em.nativeUpdate(options.entity as never, where(userId, { [email]: context.previousEmail }), { [email]: newEmail } as never);
       if (switched > 0) return true;
       // Idempotent: a retried confirmation whose first run already switched the address.
-      return (await em.count(options.entity, where(userId, { [email]: newEmail }))) > 0;
+      return (await em.count(options.entity as never, where(userId, { [email]: newEmail }))) > 0;
     },
     async isEmailTaken(candidate, exceptUserId) {
-      return (await options.em.fork().count(options.entity, { [email]: candidate, [id]: { $ne: exceptUserId } } as never)) > 0;
+      return (await options.em.fork().count(options.entity as never, { [email]: candidate, [id]: { $ne: exceptUserId } } as never)) > 0;
     },
     ...(options.verifyPassword ? {
       async verifyPassword(userId: UserId, password: string) {
-        const user = await options.em.fork().findOne(options.entity, where(userId));
+        const user = await options.em.fork().findOne(options.entity as never, where(userId));
         return user ? options.verifyPassword!(user as Record<string, unknown>, password) : false;
       },
     } : {}),

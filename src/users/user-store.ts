@@ -1,4 +1,3 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { UserId } from './user-id.ts';
 
 /** What verigate passes along when it asks the host to switch an address. */
@@ -6,10 +5,13 @@ export interface SetEmailContext {
   /** The address the change was bound to when it was requested (`null`: the account had none). */
   previousEmail: string | null;
   /**
-   * verigate's transaction, when verigate runs on the host's own MikroORM (`em` option): an
-   * adapter that writes through it switches the address atomically with the token consumption.
+   * Runs a statement in verigate's transaction (bound parameters `$1`…). When the users table is in
+   * the same PostgreSQL database, an adapter that writes through it switches the address atomically
+   * with the token consumption.
    */
-  em?: SqlEntityManager;
+  query: <T = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<T[]>;
+  /** verigate's transaction as the host's own MikroORM EntityManager, when verigate runs on the host's ORM (`em` option). */
+  em?: unknown;
 }
 
 /**

@@ -1,9 +1,8 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolved-config.ts';
 import type { VerigateKeys } from '../crypto/keys.ts';
 import type { DbAccess } from '../db/db-access.ts';
-import { sql } from '../db/sql.ts';
+import type { SqlContext } from '../db/sql-context.ts';
 import { parseEmailAddress } from '../email/email-address.ts';
 import { sealMail } from '../outbox/outbox-store.ts';
 import type { EmailRenderer } from '../ports/mail.ts';
@@ -26,8 +25,8 @@ export interface VerificationServiceDeps {
 
 /** Options of one `issue` call. */
 export interface IssueOptions {
-  /** The host's EntityManager inside its own transaction: the token and its email commit or roll back with the host's rows. */
-  em?: SqlEntityManager;
+  /** The host's open transaction: the token and its email commit or roll back with the host's rows. */
+  within?: SqlContext;
 }
 
 export const UNUSABLE_STATUS: Record<UnusableReason, Exclude<ConfirmResult['status'], 'VERIFIED'>> = {
@@ -40,8 +39,8 @@ export function createVerificationService(deps: VerificationServiceDeps) {
   const { config, keys, renderer, db } = deps;
   const { logger } = config;
 
-  async function isPairVerified(userKey: string, canonical: string, within?: SqlEntityManager): Promise<boolean> {
-    const rows = await db.run((em) => sql(em,
+  async function isPairVerified(userKey: string, canonical: string, within?: SqlContext): Promise<boolean> {
+    const rows = await db.run((ctx) => ctx.query(
       'select 1 from verigate_verified_email where user_id = $1 and email = $2 limit 1', [userKey, canonical]), within);
     return rows.length > 0;
   }
@@ -49,7 +48,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
   /**
    * Sends a fresh link to `user.email`, superseding the user's open one, unless the address is
    * already verified. The token row and its outbox row are one statement; SMTP happens later, in
-   * the worker. With `options.em` both join the host's transaction.
+   * the worker. With `options.within` both join the host's transaction.
    */
   async function issue(user: VerigateUser, options: IssueOptions = {}): Promise<IssueResult> {
     const id = normaliseUserId(user?.id);
@@ -67,13 +66,13 @@ export function createVerificationService(deps: VerificationServiceDeps) {
       expiresAt: new Date(Date.now() + config.tokenTtlMs),
       expiresIn: describeDuration(config.tokenTtlMs),
     });
-    const outcome = await db.run((em) => issueToken(em, {
+    const outcome = await db.run((ctx) => issueToken(ctx, {
       id: randomUUID(), purpose: 'verify', userId: id.key, userIdType: id.type, email: parsed.canonical,
       tokenHash: hashToken(keys.tokenHash, token), ttlMs: config.tokenTtlMs,
-    }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true }), options.em);
+    }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true }), options.within);
     if (outcome.status === 'ALREADY_VERIFIED') return outcome;
     // Inside the host's transaction the row is not committed yet; the worker's next poll finds it.
-    if (!options.em) deps.onQueued?.();
+    if (!options.within) deps.onQueued?.();
     await runHook(logger, 'onVerificationSent', config.hooks.onVerificationSent, { id: user.id, email: to });
     return { status: 'SENT', expiresAt: outcome.expiresAt };
   }
@@ -85,7 +84,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
    */
   async function confirm(token: unknown): Promise<ConfirmResult> {
     if (!isWellFormedToken(token)) return { status: 'TOKEN_INVALID' };
-    const outcome = await db.run((em) => consumeToken(em, 'verify', hashToken(keys.tokenHash, token),
+    const outcome = await db.run((ctx) => consumeToken(ctx, 'verify', hashToken(keys.tokenHash, token),
       { recordVerified: true, supersede: ['verify', 'email_change'] }));
     if (!outcome.consumed) return { status: UNUSABLE_STATUS[outcome.reason] } as ConfirmResult;
     const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
@@ -107,7 +106,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     if (!id.ok || typeof user.email !== 'string') return null;
     const parsed = parseEmailAddress(user.email);
     if (!parsed.ok) return null;
-    const open = await db.run((em) => findOpenToken(em, id.key, 'verify'));
+    const open = await db.run((ctx) => findOpenToken(ctx, id.key, 'verify'));
     return open && open.email === parsed.canonical ? open.expiresAt : null;
   }
 

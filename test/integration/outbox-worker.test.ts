@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { deriveKeys } from '../../src/crypto/keys.ts';
 import { createMailTransport } from '../../src/outbox/mail-transport.ts';
+import { mikroOrmContext } from '../../src/db/mikro-orm.ts';
 import { enqueueEmail } from '../../src/outbox/outbox-store.ts';
 import { createOutboxWorker, type OutboxWorker } from '../../src/outbox/outbox-worker.ts';
 import { testDbAccess } from '../helpers/core.ts';
@@ -28,7 +29,7 @@ function worker(smtpUrl: string, overrides: Partial<typeof settings> = {}): Outb
 }
 
 async function queue(to: string, secretLink = `https://app.test/verify/confirm?token=${'S'.repeat(43)}`) {
-  return db.orm.em.fork().transactional((tx) => enqueueEmail(tx, keys.outboxSeal, {
+  return db.orm.em.fork().transactional((tx) => enqueueEmail(mikroOrmContext(tx), keys.outboxSeal, {
     kind: 'verify', to, email: { subject: 'Hello', html: `<a href="${secretLink}">x</a>`, text: `Open ${secretLink}` },
   }));
 }

@@ -7,7 +7,7 @@ import { resolveWebOptions, WEB_KEYS, type VerigateOptions, type WebConfig } fro
 const SECRET = 'S3cr3t-value-that-is-long-enough-0123456789abcdef';
 
 function fakeEm(): unknown {
-  return { fork() {}, getConnection() {} };
+  return { fork() {}, getConnection() {}, getTransactionContext() {}, getPlatform() {}, transactional() {} };
 }
 
 function baseOptions(): Record<string, unknown> {

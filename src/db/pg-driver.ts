@@ -1,0 +1,53 @@
+import type { ResolvedDatabaseSettings } from '../storage/database-settings.ts';
+import { pgContext, type SqlDriver } from './sql-context.ts';
+
+/**
+ * verigate's own pool (node-postgres), for hosts without MikroORM. Every wait is bounded:
+ * connecting and getting a pooled connection (`connectTimeout`), each statement on the server
+ * (`statement_timeout`) and on the client (`query_timeout`, which also covers a server that
+ * accepted the connection and then went silent).
+ */
+export async function openPgDriver(settings: ResolvedDatabaseSettings): Promise<SqlDriver> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    host: settings.host,
+    port: settings.port,
+    user: settings.user,
+    password: settings.password,
+    database: settings.database,
+    ...(settings.ssl !== undefined ? { ssl: settings.ssl } : {}),
+    max: settings.poolMax,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    statement_timeout: settings.statementTimeoutMs,
+    query_timeout: settings.statementTimeoutMs + 1000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'verigate',
+  });
+  // A server-side disconnect of an idle client is reported here; without a listener it would crash the process.
+  pool.on('error', () => {});
+  return {
+    run: (work) => work(pgContext(pool)),
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('begin');
+        const result = await work(pgContext(client));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('rollback');
+        } catch (rollbackError) {
+          broken = rollbackError as Error;
+        }
+        throw error;
+      } finally {
+        // A client whose rollback failed is in an unknown state: destroy it rather than reuse it.
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Where a statement runs: a pooled connection, a transaction (verigate's or the host's). Every
+ * statement verigate issues goes through `query`, with **bound** parameters (`$1`, `$2`, …).
+ */
+export interface SqlContext {
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * The host's MikroORM EntityManager behind this context, when verigate runs on the host's ORM:
+   * handed to `users.setEmail` so a MikroORM adapter can write in verigate's transaction.
+   */
+  readonly em?: unknown;
+}
+
+/** A connection source: verigate's own pool or the host's ORM. */
+export interface SqlDriver {
+  /** Runs `work` with statements in autocommit mode. */
+  run<T>(work: (ctx: SqlContext) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(work: (ctx: SqlContext) => Promise<T>): Promise<T>;
+  /** Closes what verigate opened (never the host's ORM). */
+  close(): Promise<void>;
+}
+
+/** Anything with node-postgres' `query(text, values)`: a `pg.Pool`, a `pg.PoolClient` inside the host's transaction. */
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** Thrown when a statement does not finish in time; `isInfrastructureError` treats it as an outage. */
+export class DatabaseTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+
+  constructor(ms: number) {
+    super(`database did not answer within ${ms} ms`);
+    this.name = 'DatabaseTimeoutError';
+  }
+}
+
+/** Rejects after `ms` unless `promise` settles first. The statement itself is left to the pool's own timeouts. */
+export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseTimeoutError(ms)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** A context over anything pg-like, e.g. the host's client inside its own transaction. */
+export function pgContext(client: PgQueryable): SqlContext {
+  return {
+    async query<T>(text: string, params: readonly unknown[] = []) {
+      return (await client.query(text, params as unknown[])).rows as T[];
+    },
+  };
+}
