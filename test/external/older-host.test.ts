@@ -1,0 +1,135 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { startHostProcess, type HostProcess } from '../helpers/host-process.ts';
+import { hostWithPackage, ROOT } from '../helpers/packed-package.ts';
+import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import { TEST_SECRET } from '../helpers/services.ts';
+import type { ReceivedMail } from '../helpers/smtp-sink.ts';
+
+const HOST_FILE = join(ROOT, 'test/external/hosts/older-cjs-host.cjs');
+/** The promise the issue made: adding verigate to such an app takes at most this many lines. */
+const MAX_HOST_LINES = 15;
+
+type Agent = ReturnType<typeof request.agent>;
+
+/** Code lines between the markers: what a developer adds to an existing app. */
+function verigateLines(source: string): string[] {
+  const begin = source.indexOf('// verigate:begin');
+  const end = source.indexOf('// verigate:end');
+  expect(begin).toBeGreaterThan(0);
+  expect(end).toBeGreaterThan(begin);
+  return source.slice(begin, end).split('\n').slice(1).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('//'));
+}
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+const linkIn = (mail: ReceivedMail, path: string) => {
+  const match = new RegExp(`https?://\\S+${path.replace('/', '\\/')}\\?token=[A-Za-z0-9_-]+`).exec(mail.text);
+  if (!match) throw new Error(`no ${path} link in: ${mail.text}`);
+  return new URL(match[0]);
+};
+
+/** Opens an emailed link as a person would: GET shows a button (with the host's CSRF token), POST confirms. */
+async function pressLink(agent: Agent, link: URL): Promise<string> {
+  const page = await agent.get(`${link.pathname}${link.search}`).expect(200);
+  const done = await agent.post(link.pathname).type('form')
+    .send({ token: link.searchParams.get('token'), _csrf: csrfOf(page.text) }).expect(303);
+  return done.headers.location as string;
+}
+
+describe('adding verigate to an older app: Express 4, CommonJS, username login, integer ids, SQLite users, SQL sessions, global csurf', () => {
+  it(`takes at most ${MAX_HOST_LINES} host lines and no adapter file`, () => {
+    const lines = verigateLines(readFileSync(HOST_FILE, 'utf8'));
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.length).toBeLessThanOrEqual(MAX_HOST_LINES);
+  });
+
+  describe.each(['before', 'after'])('with csurf mounted %s verigate\'s router', (csrfOrder) => {
+    let services: RealServices;
+    let host: HostProcess;
+    let agent: Agent;
+    let dir = '';
+    let counter = 0;
+    const mailsTo = (to: string) => services.sink.messages.filter((m) => m.to === to);
+    const nthMail = async (to: string, n: number) => {
+      await services.sink.waitFor(() => mailsTo(to).length >= n, 15_000);
+      return mailsTo(to)[n - 1];
+    };
+
+    beforeAll(async () => {
+      services = await startRealServices();
+      dir = await hostWithPackage('older-cjs', [HOST_FILE], 'express4');
+      host = await startHostProcess(dir, 'older-cjs-host.cjs', {
+        NODE_ENV: 'test', PORT: '0', BASE_URL: 'http://127.0.0.1', DATABASE_URL: services.db.url, SMTP_URL: services.sink.url,
+        SESSION_SECRET: TEST_SECRET, VERIGATE_SECRET: TEST_SECRET, CSRF_ORDER: csrfOrder,
+      });
+      agent = request.agent(host.url);
+    }, 120_000);
+    afterAll(async () => {
+      await host?.stop();
+      await services?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('walks sign-up without email → add email → gate closed → resend → confirm → gate open → change of address', async () => {
+      const email = `ada-${csrfOrder}-${counter++}@example.com`;
+      const signup = await agent.get('/signup').expect(200);
+      await agent.post('/signup').type('form').send({ username: `ada-${csrfOrder}`, password: 'correct horse', _csrf: csrfOf(signup.text) })
+        .expect(302).expect('Location', '/dashboard');
+
+      // No address on file: the gate asks for one (no loop back to the login page).
+      await agent.get('/dashboard').expect(302).expect('Location', '/verify/pending?returnTo=%2Fdashboard');
+      await agent.get('/verify/pending').expect(303).expect('Location', '/verify/email');
+      const form = await agent.get('/verify/email').expect(200);
+      expect(form.text).toContain('Add your email address');
+      expect(form.text).not.toContain('name="password"');
+
+      // The form carries the host's token in the host's field, so csurf lets it through.
+      await agent.post('/verify/email').type('form').send({ email, _csrf: csrfOf(form.text) }).expect(303).expect('Location', '/verify/pending');
+      const pending = await agent.get('/verify/pending').expect(200);
+      expect(pending.text).toContain('Check your new inbox');
+      expect(pending.text).toContain(email);
+      await agent.get('/dashboard').expect(302);
+
+      // Asking again supersedes the first link.
+      await agent.post('/verify/email').type('form').send({ email, _csrf: csrfOf((await agent.get('/verify/email')).text) }).expect(303);
+      const first = linkIn(await nthMail(email, 1), '/email/confirm');
+      const second = linkIn(await nthMail(email, 2), '/email/confirm');
+      expect(await pressLink(agent, first)).toBe('/verify/result?status=superseded');
+      await agent.get('/dashboard').expect(302);
+      expect(await pressLink(agent, second)).toBe('/verify/result?status=email-changed');
+      const dashboard = await agent.get('/dashboard').expect(200);
+      expect(dashboard.text).toContain(email);
+
+      // Already verified: a resend sends nothing and moves on.
+      const resendPage = await agent.get('/verify/email').expect(200);
+      await agent.post('/verify/resend').type('form').send({ _csrf: csrfOf(resendPage.text) }).expect(303);
+      expect(mailsTo(email)).toHaveLength(2);
+
+      // Change of address: password first; wrong password sends nothing.
+      const next = `ada-new-${csrfOrder}-${counter++}@example.com`;
+      const change = await agent.get('/verify/email').expect(200);
+      expect(change.text).toContain('name="password"');
+      await agent.post('/verify/email').type('form').send({ email: next, password: 'wrong password', _csrf: csrfOf(change.text) }).expect(401);
+      await agent.post('/verify/email').type('form').send({ email: next, password: 'correct horse', _csrf: csrfOf(change.text) }).expect(303);
+      const notice = await nthMail(email, 3);
+      expect(notice.text).toContain('a***@example.com');
+      expect(notice.text).toMatch(/\/verify\/email\/undo\?token=/);
+      expect((await nthMail(next, 1)).subject).toContain('Confirm your new email address');
+      // Until confirmed, the old address stays in force.
+      expect((await agent.get('/dashboard').expect(200)).text).toContain(email);
+      expect(await pressLink(agent, linkIn(await nthMail(next, 1), '/email/confirm'))).toBe('/verify/result?status=email-changed');
+      expect((await agent.get('/dashboard').expect(200)).text).toContain(next);
+
+      // The SQLite integer id is stored in one normalised form, with its type kept for hooks.
+      const rows = await services.db.orm.em.fork().execute(`select distinct user_id, user_id_type from verigate_token`);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(row.user_id).toMatch(/^\d+$/);
+        expect(row.user_id_type).toBe('number');
+      }
+      expect(host.output()).not.toMatch(/token=|\/confirm\?/);
+    });
+  });
+});
