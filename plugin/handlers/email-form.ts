@@ -68,7 +68,8 @@ export function emailSubmitHandler(deps: HandlerDeps) {
       newEmail: body.email, password: body.password, recentlyAuthenticated: !(await needsPassword(req, user, deps)),
     });
     if (result.status === 'SENT') {
-      if (wantsJson(req)) return void res.status(202).json({ status: 'SENT', expiresAt: result.expiresAt.toISOString() });
+      // No expiry in the answer: it must read the same for a taken address as for a free one.
+      if (wantsJson(req)) return void res.status(202).json({ status: 'SENT' });
       requireSessionBag(req).flash = 'change-sent';
       return res.redirect(303, routerPath(config, '/pending'));
     }

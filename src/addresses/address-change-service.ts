@@ -5,7 +5,7 @@ import type { DbAccess } from '../db/db-access.ts';
 import type { SqlContext } from '../db/sql-context.ts';
 import { parseEmailAddress } from '../email/email-address.ts';
 import { maskEmail } from '../logging/mask-email.ts';
-import { enqueueMails, sealMail } from '../outbox/outbox-store.ts';
+import { sealMail } from '../outbox/outbox-store.ts';
 import type { EmailRenderer } from '../ports/mail.ts';
 import type { VerigateUser } from '../ports/user.ts';
 import { createToken, hashToken, isWellFormedToken } from '../tokens/token.ts';
@@ -73,40 +73,28 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
 
     const to = (input.newEmail as string).trim().normalize('NFC');
     const ttl = { expiresAt: new Date(Date.now() + config.tokenTtlMs), expiresIn: describeDuration(config.tokenTtlMs) };
-    if (await users.isEmailTaken?.(parsed.canonical, user.id)) {
-      // Same answer as a free address; the owner hears of it by mail, the requester learns nothing.
-      const notice = await renderer.render('email-taken-notice', { appName: config.appName, email: to, loginUrl: new URL(config.baseUrl).origin });
-      await db.run((ctx) => enqueueMails(ctx, [sealMail(keys.outboxSeal, { kind: 'email-taken-notice', to, email: notice })]), input.within);
-      if (!input.within) deps.onQueued?.();
-      return { status: 'SENT', expiresAt: ttl.expiresAt };
-    }
-
+    // A taken address goes through every step a free one does (pending record, notice to the current
+    // address), so neither the answer, the pending page nor the mail the requester gets tells them
+    // apart; only the message to the new address differs: its owner is told, and gets no link.
+    const taken = (await users.isEmailTaken?.(parsed.canonical, user.id)) === true;
     const token = createToken();
-    const mails = [sealMail(keys.outboxSeal, {
-      kind: 'email-change', to,
-      email: await renderer.render('email-change', { appName: config.appName, email: to, link: link('/email/confirm', token), ...ttl }),
-    })];
+    const mails = [sealMail(keys.outboxSeal, taken
+      ? { kind: 'email-taken-notice', to, email: await renderer.render('email-taken-notice', { appName: config.appName, email: to, loginUrl: new URL(config.baseUrl).origin }) }
+      : { kind: 'email-change', to, email: await renderer.render('email-change', { appName: config.appName, email: to, link: link('/email/confirm', token), ...ttl }) })];
     const previous = current?.ok ? current.canonical : '';
     const undoToken = createToken();
-    const undo = user.email ? {
-      mail: sealMail(keys.outboxSeal, {
-        kind: 'email-change-notice', to: user.email.trim(),
-        email: await renderer.render('email-change-notice', {
-          appName: config.appName, email: user.email.trim(), newEmailMasked: maskEmail(parsed.canonical),
-          undoLink: link('/email/undo', undoToken), expiresAt: new Date(Date.now() + config.undoTtlMs), expiresIn: describeDuration(config.undoTtlMs),
-        }),
+    const undoMail = user.email ? sealMail(keys.outboxSeal, {
+      kind: 'email-change-notice', to: user.email.trim(),
+      email: await renderer.render('email-change-notice', {
+        appName: config.appName, email: user.email.trim(), newEmailMasked: maskEmail(parsed.canonical),
+        undoLink: link('/email/undo', undoToken), expiresAt: new Date(Date.now() + config.undoTtlMs), expiresIn: describeDuration(config.undoTtlMs),
       }),
-    } : null;
+    }) : null;
+    const common = { userId: id.key, userIdType: id.type, email: previous, newEmail: parsed.canonical };
     const outcome = await db.transaction(async (tx) => {
-      const issued = await issueToken(tx, {
-        id: randomUUID(), purpose: 'email_change', userId: id.key, userIdType: id.type, email: previous, newEmail: parsed.canonical,
-        tokenHash: hashToken(keys.tokenHash, token), ttlMs: config.tokenTtlMs,
-      }, mails);
-      if (undo) {
-        await insertToken(tx, {
-          id: randomUUID(), purpose: 'change_revoke', userId: id.key, userIdType: id.type, email: previous, newEmail: parsed.canonical,
-          tokenHash: hashToken(keys.tokenHash, undoToken), ttlMs: config.undoTtlMs,
-        }, [undo.mail]);
+      const issued = await issueToken(tx, { ...common, id: randomUUID(), purpose: 'email_change', tokenHash: hashToken(keys.tokenHash, token), ttlMs: config.tokenTtlMs }, mails);
+      if (undoMail) {
+        await insertToken(tx, { ...common, id: randomUUID(), purpose: 'change_revoke', tokenHash: hashToken(keys.tokenHash, undoToken), ttlMs: config.undoTtlMs }, [undoMail]);
       }
       return issued;
     }, input.within);

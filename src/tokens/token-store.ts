@@ -119,8 +119,7 @@ with consumed as (
 select c.id, c.purpose, c.user_id, c.user_id_type, c.email, c.new_email,
        t.id is not null as known, t.used_at is not null as used, t.superseded_at is not null as superseded,
        t.expires_at <= now() as expired,
-       exists (select 1 from verigate_verified_email v where v.user_id = t.user_id
-               and v.email = case when t.purpose = 'email_change' then t.new_email else t.email end) as pair_verified
+       t.purpose = 'verify' and exists (select 1 from verigate_verified_email v where v.user_id = t.user_id and v.email = t.email) as pair_verified
 from (select 1) as one
 left join consumed c on true
 left join verigate_token t on t.token_hash = $1 and t.purpose = $2`;
@@ -158,7 +157,8 @@ export async function consumeToken(ctx: SqlContext, purpose: TokenPurpose, token
 function explain(row: ConsumeRow): UnusableReason {
   if (!row.known) return 'INVALID';
   if (row.used) return 'USED';
-  // An old link for an address that got verified another way is good news, not an error.
+  // An old verify link for an address that got verified another way is good news, not an error.
+  // (Not for changes and undos: a newer change or an undo may have moved the account on since.)
   if (row.pair_verified) return 'ALREADY_VERIFIED';
   if (row.superseded) return 'SUPERSEDED';
   if (row.expired) return 'EXPIRED';
