@@ -1,0 +1,40 @@
+import net from 'node:net';
+
+export interface TcpProxy {
+  port: number;
+  /** `forward` passes bytes through; `refuse` closes new connections at once; `blackhole` accepts and never answers. */
+  setMode(mode: 'forward' | 'refuse' | 'blackhole'): void;
+  /** Cuts every open connection (in-flight statements fail). */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+/** A loopback TCP proxy in front of a real service, to inject faults without touching the service itself. */
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  let mode: 'forward' | 'refuse' | 'blackhole' = 'forward';
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => {});
+    if (mode === 'refuse') return void client.destroy();
+    if (mode === 'blackhole') return;
+    const upstream = net.connect(targetPort, targetHost);
+    sockets.add(upstream);
+    upstream.on('close', () => { sockets.delete(upstream); client.destroy(); });
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    setMode: (next) => { mode = next; },
+    cutAll: () => { for (const socket of sockets) socket.destroy(); },
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
