@@ -33,19 +33,25 @@ function logIn(req: Request, user: SessionUser): Promise<void> {
   return new Promise((resolve, reject) => req.login(user, (error) => (error ? reject(error) : resolve())));
 }
 
-/** `null` when the address is taken, whether seen up front or lost to a concurrent sign-up. */
-async function createUser(orm: ExampleOrm, email: string, password: string): Promise<SessionUser | null> {
-  const em = orm.em.fork();
-  if (await em.count(ExampleUser, { email })) return null;
+/**
+ * Inserts the user and queues its first link in **one transaction**: if anything fails (the
+ * database, verigate), nothing is left behind and the sign-up can simply be retried. `null` when
+ * the address is taken, whether seen up front or lost to a concurrent sign-up.
+ */
+async function createUser(orm: ExampleOrm, vg: EmailVerification, email: string, password: string): Promise<SessionUser | null> {
+  if (await orm.em.fork().count(ExampleUser, { email })) return null;
   const passwordHash = await hashPassword(password);
-  const id = randomUUID();
+  const user = { id: randomUUID(), email };
   try {
-    await em.insert(ExampleUser, { id, email, passwordHash, createdAt: new Date() });
+    await orm.em.fork().transactional(async (tx) => {
+      await tx.insert(ExampleUser, { ...user, passwordHash, createdAt: new Date() });
+      await vg.sendVerification(user, { em: tx });
+    });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) return null;
     throw error;
   }
-  return { id, email };
+  return user;
 }
 
 export function createAccountRoutes({ orm, vg, authenticator, render }: AccountRouteDeps): Router {
@@ -64,14 +70,13 @@ export function createAccountRoutes({ orm, vg, authenticator, render }: AccountR
     if (!parsed.ok) return refuse(422, 'INVALID_EMAIL', parsed.message, 'email');
     const weak = passwordProblem(body.password);
     if (weak) return refuse(422, 'WEAK_PASSWORD', weak, 'password');
-    const user = await createUser(orm, parsed.canonical, body.password as string);
+    const user = await createUser(orm, vg, parsed.canonical, body.password as string);
     // Trade-off: this 409 reveals that an account exists for the address, while login hides it.
     // DESIGN rule 4 wants one uniform answer plus a notice email to the owner; that waits for
     // verigate's sign-up-notice feature, and until then a clear answer beats a silent dead end.
     if (!user) return refuse(409, 'EMAIL_TAKEN', 'An account with this email address already exists. Log in instead.', 'email');
 
     await logIn(req, user);
-    await vg.sendVerification(user);
     if (wantsJson(req)) return void res.status(201).json({ status: 'PENDING', user });
     res.redirect(303, pendingPath);
   });

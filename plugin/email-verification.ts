@@ -1,5 +1,5 @@
 import type { RequestHandler, Router } from 'express';
-import type { StartChangeResult } from '../src/addresses/change-results.ts';
+import type { PendingChange, StartChangeResult } from '../src/addresses/change-results.ts';
 import type { StartChangeInput } from '../src/addresses/address-change-service.ts';
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
 import { createVerigateCore } from '../src/core.ts';
@@ -29,6 +29,8 @@ export interface EmailVerification {
   sendVerification(user: VerigateUser, options?: HostTransaction): Promise<IssueResult>;
   /** Starts adding or changing a user's address outside the pages (same rules as `POST /email`). */
   requestEmailChange(user: VerigateUser, input: Omit<StartChangeInput, 'within'> & HostTransaction): Promise<StartChangeResult>;
+  /** The user's pending new (or first) address, if a link to one is still open. */
+  pendingEmailChange(user: VerigateUser): Promise<PendingChange | null>;
   /** Whether this user's current address is verified. */
   isVerified(user: VerigateUser): Promise<boolean>;
   /** Consumes a token outside HTTP (e.g. from a custom route). */
@@ -79,6 +81,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
     sendVerification: (user: VerigateUser, opts?: HostTransaction) => verification.issue(user, { within: hostTransaction(opts) }),
     requestEmailChange: (user: VerigateUser, input: Omit<StartChangeInput, 'within'> & HostTransaction) =>
       addresses.start(user, { ...input, within: hostTransaction(input) }),
+    pendingEmailChange: (user: VerigateUser) => addresses.pending(user),
     isVerified: (user: VerigateUser) => verification.isVerified(user),
     confirm: (token: string) => verification.confirm(token),
     ready: () => core.ready(),

@@ -23,7 +23,7 @@ export { safeReturnTo } from '../src/http/return-to.ts';
 export { isInfrastructureError } from '../src/http/infrastructure-error.ts';
 export type { PurgeResult } from '../src/maintenance/purge.ts';
 export type { IssueResult, ConfirmResult, ConfirmStatus } from '../src/verification/results.ts';
-export type { StartChangeResult, ConfirmChangeResult, UndoChangeResult } from '../src/addresses/change-results.ts';
+export type { StartChangeResult, ConfirmChangeResult, UndoChangeResult, PendingChange } from '../src/addresses/change-results.ts';
 export type { StartChangeInput } from '../src/addresses/address-change-service.ts';
 export type { VerigateUser } from '../src/ports/user.ts';
 export type { UserId } from '../src/users/user-id.ts';

@@ -101,6 +101,45 @@ describe('example app on real PostgreSQL, Redis and SMTP', () => {
     await request(example.app).post('/login').set(JSON_ACCEPT).send({ email: taken, password: 'correct horse battery' }).expect(200);
   });
 
+  it('changes the address from the settings page: password, link to the new address, notice to the old, dashboard shows it', async () => {
+    const email = freshEmail();
+    const agent = request.agent(example.app);
+    await agent.post('/signup').set(JSON_ACCEPT).send({ email, password: 'correct horse battery' }).expect(201);
+    await confirmThroughPages(agent, linkFrom(await sink.waitFor((m) => m.to === email)));
+    const settings = await agent.get('/settings').expect(200);
+    expect(settings.text).toContain('confirmed');
+    expect(settings.text).toContain('href="/verify/email"');
+
+    const next = freshEmail();
+    const form = await agent.get('/verify/email').expect(200);
+    expect(form.text).toContain('Current password');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+    await agent.post('/verify/email').type('form').send({ email: next, password: 'correct horse battery', _csrf: csrf }).expect(303);
+    expect((await agent.get('/dashboard').set(JSON_ACCEPT).expect(200)).body).toMatchObject({ user: { email }, pendingEmail: next });
+    const notice = await sink.waitFor((m) => m.to === email && m.subject.includes('being changed'));
+    expect(notice.text).toMatch(/\/verify\/email\/undo\?token=/);
+
+    const link = new URL(/https?:\/\/\S+\/verify\/email\/confirm\?token=[A-Za-z0-9_-]+/.exec((await sink.waitFor((m) => m.to === next)).text)![0]);
+    await agent.get(`${link.pathname}${link.search}`).expect(200);
+    await agent.post('/verify/email/confirm').type('form').send({ token: link.searchParams.get('token') }).expect(303)
+      .expect('Location', '/verify/result?status=email-changed');
+    expect((await agent.get('/dashboard').set(JSON_ACCEPT).expect(200)).body).toMatchObject({ user: { email: next }, pendingEmail: null });
+  });
+
+  it('leaves nothing behind when the sign-up transaction fails, so the same sign-up can be retried', async () => {
+    const email = freshEmail();
+    // Make verigate's statement fail inside the sign-up transaction: the user row must roll back with it.
+    await db.orm.em.fork().execute('alter table verigate_outbox add constraint block_test check (recipient <> ?)', [email]);
+    try {
+      await request(example.app).post('/signup').set(JSON_ACCEPT).send({ email, password: 'correct horse battery' }).expect(500);
+      expect(await db.orm.em.fork().execute('select 1 from example_user where email = ?', [email])).toHaveLength(0);
+      expect(await db.orm.em.fork().execute('select 1 from verigate_token t where t.email = ?', [email])).toHaveLength(0);
+    } finally {
+      await db.orm.em.fork().execute('alter table verigate_outbox drop constraint block_test');
+    }
+    await request(example.app).post('/signup').set(JSON_ACCEPT).send({ email, password: 'correct horse battery' }).expect(201);
+  });
+
   it('accepts the sign-up while SMTP is down and delivers the email once SMTP is back', async () => {
     const probe = await startSmtpSink();
     const port = probe.port;
