@@ -38,7 +38,7 @@ async function pressLink(agent: Agent, link: URL): Promise<string> {
   return done.headers.location as string;
 }
 
-describe('adding verigate to an older app: Express 4, CommonJS, username login, integer ids, SQLite users, SQL sessions, global csurf', () => {
+describe('adding verigate to an older app: Express 4.17, CommonJS, username login, integer ids, SQLite users, SQL sessions, global csurf', () => {
   it(`takes at most ${MAX_HOST_LINES} host lines and no adapter file`, () => {
     const lines = verigateLines(readFileSync(HOST_FILE, 'utf8'));
     expect(lines.length).toBeGreaterThan(3);
@@ -59,7 +59,7 @@ describe('adding verigate to an older app: Express 4, CommonJS, username login, 
 
     beforeAll(async () => {
       services = await startRealServices();
-      dir = await hostWithPackage('older-cjs', [HOST_FILE], 'express4');
+      dir = await hostWithPackage('older-cjs', [HOST_FILE], 'express417');
       host = await startHostProcess(dir, 'older-cjs-host.cjs', {
         NODE_ENV: 'test', PORT: '0', BASE_URL: 'http://127.0.0.1', DATABASE_URL: services.db.url, SMTP_URL: services.sink.url,
         SESSION_SECRET: TEST_SECRET, VERIGATE_SECRET: TEST_SECRET, CSRF_ORDER: csrfOrder,

@@ -57,9 +57,9 @@ export async function packedTarball(): Promise<string> {
 
 /**
  * A host folder with the tarball installed as `node_modules/verigate` and `express` pinned to
- * the given major (`express4` is Express 4 in this repository's devDependencies).
+ * the given release (`express4` is the newest Express 4, `express417` Express 4.17.3, the oldest supported).
  */
-export async function hostWithPackage(name: string, files: string[], express: 'express' | 'express4'): Promise<string> {
+export async function hostWithPackage(name: string, files: string[], express: 'express' | 'express4' | 'express417'): Promise<string> {
   const tarball = await packedTarball();
   const dir = join(WORK_DIR, `${name}-${process.pid}-${Date.now()}`);
   const modules = join(dir, 'node_modules');
