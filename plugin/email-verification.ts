@@ -5,8 +5,11 @@ import type { ResolvedConfig } from '../src/config/resolved-config.ts';
 import { createVerigateCore } from '../src/core.ts';
 import type { PurgeResult } from '../src/maintenance/purge.ts';
 import type { VerigateUser } from '../src/ports/user.ts';
+import type { UserId } from '../src/users/user-id.ts';
+import type { RevokeResult } from '../src/verification/revoke.ts';
 import type { ConfirmResult, IssueResult } from '../src/verification/results.ts';
 import { createCsrfGuard } from './csrf.ts';
+import { createSessionControl } from './session-control.ts';
 import { createEmailRenderer } from './email-renderer.ts';
 import { createRequireVerified } from './require-verified.ts';
 import { createResponder } from './respond.ts';
@@ -35,6 +38,11 @@ export interface EmailVerification {
   isVerified(user: VerigateUser): Promise<boolean>;
   /** Consumes a token outside HTTP (e.g. from a custom route). */
   confirm(token: string): Promise<ConfirmResult>;
+  /**
+   * Withdraws every verification of a user (e.g. the address bounced or was compromised), closes
+   * their open links and ends their sessions, so no cached gate stays open.
+   */
+  revoke(userId: UserId): Promise<RevokeResult & { sessionsEnded: number }>;
   /** Resolves once the database is reachable and verigate's tables are migrated. Routes wait (or answer 503) until then. */
   ready(): Promise<void>;
   /** Sends every message that is due now; for tests and graceful shutdown. Resolves to the number sent. */
@@ -71,7 +79,8 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const { config, verification, addresses } = core;
   const respond = createResponder(config, web, views);
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
-  const deps = { config, web, verification, addresses, respond, csrf };
+  const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
+  const deps = { config, web, verification, addresses, respond, csrf, sessions };
 
   return Object.freeze({
     router: createRouter(deps),
@@ -84,6 +93,11 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
     pendingEmailChange: (user: VerigateUser) => addresses.pending(user),
     isVerified: (user: VerigateUser) => verification.isVerified(user),
     confirm: (token: string) => verification.confirm(token),
+    async revoke(userId: UserId) {
+      const result = await core.revoke(userId);
+      if (result.status !== 'REVOKED') return { ...result, sessionsEnded: 0 };
+      return { ...result, sessionsEnded: await sessions.endSessions(result.userKey) };
+    },
     ready: () => core.ready(),
     drain: () => core.drain(),
     purge: () => core.purge(),

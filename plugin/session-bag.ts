@@ -8,6 +8,8 @@ export interface VerigateSessionBag {
   csrf?: string;
   /** Where the user was going when the gate stopped them. */
   returnTo?: string;
+  /** The user (stored id) this session is indexed for, so it is indexed once, not on every request. */
+  indexedFor?: string;
   /** One-time notice for the next page (shown once, then dropped). */
   flash?: 'sent' | 'change-sent';
 }

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { checkKeys, fail, isObject, localPath } from '../src/config/checks.ts';
 import type { CoreOptions } from '../src/config/options.ts';
 import { normaliseUserId, type UserId } from '../src/users/user-id.ts';
+import type { SessionStoreLike } from './session-control.ts';
 
 /**
  * Who protects verigate's forms against cross-site request forgery:
@@ -38,6 +39,11 @@ export interface WebOptions {
    * is asked for through `users.verifyPassword`).
    */
   recentLogin?: (req: any) => boolean | Promise<boolean>;
+  /**
+   * Your express-session store, for `revoke()` outside a request. Default: the store of the
+   * requests verigate has seen (`req.sessionStore`).
+   */
+  sessionStore?: SessionStoreLike;
 }
 
 /** Every option of `emailVerification(options)`. Unknown keys are refused at start-up. */
@@ -61,9 +67,10 @@ export interface WebConfig {
   readonly getUser: GetRequestUser;
   readonly csrf: CsrfOption;
   readonly recentLogin?: (req: Request) => boolean | Promise<boolean>;
+  readonly sessionStore?: SessionStoreLike;
 }
 
-export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin'] as const;
+export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore'] as const;
 
 /** Whatever the host's user looks like (numeric ids, extra fields), the rest of the adapter sees one shape, made here. */
 function normaliseGetUser(getUser: (req: any) => unknown): GetRequestUser {
@@ -91,6 +98,14 @@ function resolveCsrf(value: unknown): CsrfOption {
     `Leave it out ('auto') to use your own CSRF middleware's req.csrfToken() when present and verigate's token otherwise.`);
 }
 
+function resolveSessionStore(value: unknown): SessionStoreLike | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value) || typeof value.destroy !== 'function') {
+    fail('VERIGATE_INVALID_SESSION_STORE', 'sessionStore must be an express-session store (with destroy(sid, callback)).', 'Pass the same store you give express-session, e.g. new RedisStore({ client }).');
+  }
+  return value as unknown as SessionStoreLike;
+}
+
 export function resolveWebOptions(options: WebOptions): WebConfig {
   const views = options.views === undefined ? [] : Array.isArray(options.views) ? options.views : [options.views];
   if (!views.every((v) => typeof v === 'string' && v.length > 0)) {
@@ -112,5 +127,6 @@ export function resolveWebOptions(options: WebOptions): WebConfig {
     getUser: normaliseGetUser(options.getUser ?? ((req) => req.user)),
     csrf: resolveCsrf(options.csrf),
     recentLogin: options.recentLogin,
+    sessionStore: resolveSessionStore(options.sessionStore),
   });
 }

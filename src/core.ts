@@ -9,7 +9,10 @@ import type { PurgeResult } from './maintenance/purge.ts';
 import { createMailTransport } from './outbox/mail-transport.ts';
 import { createOutboxWorker } from './outbox/outbox-worker.ts';
 import type { EmailRenderer } from './ports/mail.ts';
+import { databaseSessionIndex, redisSessionIndex } from './sessions/session-index.ts';
 import { createStorage } from './storage/storage.ts';
+import type { UserId } from './users/user-id.ts';
+import { revokeVerification } from './verification/revoke.ts';
 import { createVerificationService } from './verification/verification-service.ts';
 
 /**
@@ -23,7 +26,11 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const storage = createStorage({ em: config.em, database: config.database, migrate: config.migrate, logger: config.logger });
   const db = createDbAccess(storage, config.databaseTimeoutMs);
   const mail = createMailTransport(config.mail.transport, config.worker.sendTimeoutMs);
-  const purgeJob = createPurgeJob({ db, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs });
+  const sessionKeys = { hashKey: keys.lookupHash, sealKey: keys.dataSeal };
+  const sessions = config.redis
+    ? redisSessionIndex(config.redis, config.redisPrefix, sessionKeys, config.sessionLifetimeMs)
+    : databaseSessionIndex(db, sessionKeys, config.sessionLifetimeMs);
+  const purgeJob = createPurgeJob({ db, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs, sessionLifetimeMs: config.sessionLifetimeMs });
   const worker = createOutboxWorker({
     db, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
     logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
@@ -39,6 +46,10 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     config: config as ResolvedConfig,
     verification,
     addresses,
+    /** Which sessions belong to which user (Redis when configured, else verigate's table). */
+    sessions,
+    /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
+    revoke: (userId: UserId) => revokeVerification(db, userId),
     /** Resolves once the database is reachable and migrated. */
     ready: () => storage.ready(),
     drain: (): Promise<number> => worker.drain(),

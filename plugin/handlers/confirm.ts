@@ -2,6 +2,7 @@ import { asyncHandler } from '../async-handler.ts';
 import { RESULT_SLUGS } from '../outcomes.ts';
 import type { HandlerDeps } from './deps.ts';
 import { renderTokenPage } from './token-page.ts';
+import { afterAddressProven } from './session-effects.ts';
 import { tokenSubmitHandler } from './token-submit.ts';
 
 /** GET /confirm?token=… — the button that confirms the current address. */
@@ -12,5 +13,6 @@ export function confirmPageHandler(deps: HandlerDeps) {
 
 /** POST /confirm — consumes the link that proves the current address. */
 export function confirmSubmitHandler(deps: HandlerDeps) {
-  return tokenSubmitHandler(deps, (token) => deps.verification.confirm(token));
+  return tokenSubmitHandler(deps, (token) => deps.verification.confirm(token),
+    (req, result) => (result.status === 'VERIFIED' ? afterAddressProven(req, deps, result.userId) : Promise.resolve()));
 }

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../../src/config/resolved-config.ts';
 import type { VerificationService } from '../../src/verification/verification-service.ts';
 import type { CsrfGuard } from '../csrf.ts';
 import type { Responder } from '../respond.ts';
+import type { SessionControl } from '../session-control.ts';
 import { sessionBag } from '../session-bag.ts';
 import type { RequestUser, WebConfig } from '../web-options.ts';
 
@@ -14,6 +15,7 @@ export interface HandlerDeps {
   addresses: AddressChangeService;
   respond: Responder;
   csrf: CsrfGuard;
+  sessions: SessionControl;
 }
 
 /** Where "Continue" goes: the page the gate stopped the user at, if we kept one, else the configured path. */
@@ -29,7 +31,8 @@ export function bodyOf(req: Request): Record<string, unknown> {
 
 /**
  * The signed-in user, or `undefined` once the response is sent: anonymous visitors go to the
- * login page (401 for JSON), and an id verigate cannot store is reported, never stored.
+ * login page (401 for JSON), and an id verigate cannot store is reported, never stored. The
+ * session is indexed for the user the first time it is seen.
  */
 export async function signedInUser(req: Request, res: Response, deps: HandlerDeps, returnTo: string): Promise<RequestUser | undefined> {
   const user = deps.web.getUser(req);
@@ -42,5 +45,7 @@ export async function signedInUser(req: Request, res: Response, deps: HandlerDep
     await deps.respond.signIn(req, res, returnTo);
     return undefined;
   }
+  // Once per session (then a string comparison): so a verification, change or revocation can end it.
+  await deps.sessions.track(req, user.key);
   return user;
 }

@@ -2,6 +2,7 @@ import { asyncHandler } from '../async-handler.ts';
 import { RESULT_SLUGS } from '../outcomes.ts';
 import type { HandlerDeps } from './deps.ts';
 import { renderTokenPage } from './token-page.ts';
+import { afterAddressProven, afterChangeUndone } from './session-effects.ts';
 import { tokenSubmitHandler } from './token-submit.ts';
 
 /** GET /email/confirm?token=… — the button that applies a new address. */
@@ -18,10 +19,12 @@ export function emailUndoPageHandler(deps: HandlerDeps) {
 
 /** POST /email/confirm — consumes the link and switches the address through the host's `users.setEmail`. */
 export function emailConfirmSubmitHandler(deps: HandlerDeps) {
-  return tokenSubmitHandler(deps, (token) => deps.addresses.confirm(token));
+  return tokenSubmitHandler(deps, (token) => deps.addresses.confirm(token),
+    (req, result) => (result.status === 'CHANGED' ? afterAddressProven(req, deps, result.userId) : Promise.resolve()));
 }
 
 /** POST /email/undo — restores the previous address and cancels every open link of the account. */
 export function emailUndoSubmitHandler(deps: HandlerDeps) {
-  return tokenSubmitHandler(deps, (token) => deps.addresses.undo(token));
+  return tokenSubmitHandler(deps, (token) => deps.addresses.undo(token),
+    (req, result) => (result.status === 'REVERTED' ? afterChangeUndone(req, deps, result.userId) : Promise.resolve()));
 }

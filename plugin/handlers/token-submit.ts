@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { describeError } from '../../src/logging/redact.ts';
 import { asyncHandler } from '../async-handler.ts';
 import { isSameOriginRequest } from '../csrf.ts';
 import { wantsJson } from '../negotiate.ts';
@@ -20,7 +21,12 @@ export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: Han
     if (!isSameOriginRequest(req, origin)) return respond.fail(req, res, 'CSRF_INVALID');
     const result = await consume(bodyOf(req).token);
     const ok = isSuccess(result.status);
-    if (ok) await afterSuccess?.(req, result);
+    if (ok && afterSuccess) {
+      // The token is consumed and the outcome stands; a store that cannot end sessions right now is
+      // an operator's problem to hear about, not a reason to tell the person it failed.
+      await afterSuccess(req, result).catch((error: unknown) =>
+        config.logger.error('could not end or rotate sessions after a confirmed link', { error: describeError(error) }));
+    }
     if (wantsJson(req)) return ok ? void res.json({ status: result.status }) : respond.fail(req, res, result.status as ErrorCode);
     return res.redirect(303, routerPath(config, `/result?status=${RESULT_SLUGS[result.status]}`));
   });

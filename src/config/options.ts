@@ -5,6 +5,10 @@ import type { MailTransport } from '../ports/mail.ts';
 import type { DatabaseSettings } from '../storage/database-settings.ts';
 import type { UserStore } from '../users/user-store.ts';
 import type { UserId } from '../users/user-id.ts';
+import type { RedisHashCommands } from '../sessions/session-index.ts';
+
+/** An ioredis `Redis` or `Cluster` (verigate calls plain commands on it and never closes it). */
+export type RedisClientLike = RedisHashCommands & { status?: string };
 
 export type Environment = 'production' | 'development' | 'test';
 
@@ -83,6 +87,16 @@ export interface CoreOptions {
   appName?: string;
   /** The host's user table, for adding or changing an address and re-authentication. Default: none (those pages answer 404). */
   users?: UserStore;
+  /**
+   * Redis (an ioredis client or Cluster, e.g. the one behind your connect-redis sessions) for the
+   * per-user session index (and, with limits, the rate limiters). Default: none (the session index
+   * lives in verigate's tables).
+   */
+  redis?: RedisClientLike;
+  /** Prefix of every key verigate writes to Redis. Default `'verigate:'`. */
+  redisPrefix?: string;
+  /** How long your sessions can live (express-session's cookie maxAge); the session index forgets older ones. Default `'30d'`. */
+  sessionLifetime?: number | string;
   /** Side effects after verigate's own work commits. Default: none. */
   hooks?: VerigateHooks;
   /** Where verigate reports problems (never with a token or a link). Default: warnings and errors on stderr. */

@@ -7,7 +7,7 @@ import { isMikroOrmEntityManager } from '../db/mikro-orm.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
-  'environment', 'appName', 'users', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
+  'environment', 'appName', 'users', 'redis', 'redisPrefix', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted'] as const;
 const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken'] as const;
@@ -109,6 +109,24 @@ function resolveMail(value: unknown, environment: Environment): ResolvedConfig['
   return Object.freeze({ from: value.from, transport: transport as ResolvedConfig['mail']['transport'] });
 }
 
+function resolveRedis(value: unknown): ResolvedConfig['redis'] {
+  if (value === undefined) return undefined;
+  const client = value as Record<string, unknown>;
+  if (!isObject(value) || typeof client.hset !== 'function' || typeof client.hgetall !== 'function') {
+    fail('VERIGATE_INVALID_REDIS', 'redis must be an ioredis client or Cluster.',
+      `e.g. redis: new Redis(process.env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), the same client your connect-redis store uses.`);
+  }
+  return value as unknown as ResolvedConfig['redis'];
+}
+
+function resolvePrefix(value: unknown): string {
+  const prefix = value ?? 'verigate:';
+  if (typeof prefix !== 'string' || !/^[\w:.-]{1,64}$/.test(prefix)) {
+    fail('VERIGATE_INVALID_REDIS_PREFIX', 'redisPrefix must be 1 to 64 letters, digits or _ : . -', `Got ${JSON.stringify(value)}; e.g. 'verigate:'.`);
+  }
+  return prefix;
+}
+
 /**
  * Validates the core's options once, at start-up, and returns a frozen config plus the secret
  * (kept apart so the config can be logged). `extraKeys` are options another layer (the Express
@@ -140,6 +158,9 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
     undoTtlMs: duration('undoTtl', options.undoTtl, '7d'),
     appName: typeof options.appName === 'string' && options.appName ? options.appName : url.hostname,
     users: resolveFunctions('VERIGATE_INVALID_USERS', 'users', options.users, USER_STORE_KEYS, ['setEmail']),
+    redis: resolveRedis(options.redis),
+    redisPrefix: resolvePrefix(options.redisPrefix),
+    sessionLifetimeMs: duration('sessionLifetime', options.sessionLifetime, '30d'),
     hooks: resolveFunctions('VERIGATE_INVALID_HOOKS', 'hooks', options.hooks, HOOK_KEYS) ?? Object.freeze({}),
     logger: options.logger ?? defaultLogger,
     clock: options.clock ?? systemClock,

@@ -4,7 +4,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { MailTransport } from '../ports/mail.ts';
 import type { ResolvedDatabaseSettings } from '../storage/database-settings.ts';
 import type { UserStore } from '../users/user-store.ts';
-import type { Environment, VerigateHooks } from './options.ts';
+import type { Environment, RedisClientLike, VerigateHooks } from './options.ts';
 
 /** Core options after validation and defaults: frozen, and free of the secret so it may be inspected safely. */
 export interface ResolvedConfig {
@@ -23,6 +23,9 @@ export interface ResolvedConfig {
   readonly undoTtlMs: number;
   readonly appName: string;
   readonly users?: UserStore;
+  readonly redis?: RedisClientLike;
+  readonly redisPrefix: string;
+  readonly sessionLifetimeMs: number;
   readonly hooks: Readonly<VerigateHooks>;
   readonly logger: Logger;
   readonly clock: Clock;

@@ -6,6 +6,10 @@ export interface VerigateKeys {
   readonly tokenHash: Buffer;
   /** AES-256-GCM key for outbox payloads while they wait to be sent. */
   readonly outboxSeal: Buffer;
+  /** HMAC key for lookup forms of identifiers kept outside the token table (session ids, limiter keys, IPs). */
+  readonly lookupHash: Buffer;
+  /** AES-256-GCM key for other credentials at rest (indexed session ids). */
+  readonly dataSeal: Buffer;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -13,5 +17,10 @@ function derive(secret: string, purpose: string): Buffer {
 }
 
 export function deriveKeys(secret: string): VerigateKeys {
-  return Object.freeze({ tokenHash: derive(secret, 'token-hash'), outboxSeal: derive(secret, 'outbox-seal') });
+  return Object.freeze({
+    tokenHash: derive(secret, 'token-hash'),
+    outboxSeal: derive(secret, 'outbox-seal'),
+    lookupHash: derive(secret, 'lookup-hash'),
+    dataSeal: derive(secret, 'data-seal'),
+  });
 }

@@ -3,6 +3,7 @@ import type { DbAccess } from '../db/db-access.ts';
 export interface PurgeResult {
   tokens: number;
   messages: number;
+  sessions: number;
 }
 
 // Small batches keep each statement short (well inside the statement timeout) and the locks brief,
@@ -14,6 +15,10 @@ const PURGE_TOKENS = `with gone as (delete from verigate_token where id in (
   select count(*)::int as n from gone`;
 const PURGE_MESSAGES = `with gone as (delete from verigate_outbox where id in (
   select id from verigate_outbox where status in ('sent', 'dead') and updated_at < now() - $1::bigint * interval '1 millisecond' limit $2) returning 1)
+  select count(*)::int as n from gone`;
+
+const PURGE_SESSIONS = `with gone as (delete from verigate_session where (user_id, sid_hash) in (
+  select user_id, sid_hash from verigate_session where created_at < now() - $1::bigint * interval '1 millisecond' limit $2) returning 1)
   select count(*)::int as n from gone`;
 
 async function purgeAll(db: DbAccess, statement: string, ageMs: number): Promise<number> {
@@ -29,8 +34,14 @@ async function purgeAll(db: DbAccess, statement: string, ageMs: number): Promise
  * Keeps tables bounded: deletes tokens that expired more than `retentionMs` ago and outbox rows
  * that were sent or parked dead that long ago (they hold addresses, personal data), by the
  * database's clock. Tokens are kept for a while after expiry so an old link still explains itself.
+ * Session-index rows go once older than the longest a session can live.
  */
-export async function purgeExpired(db: DbAccess, retentionMs: number): Promise<PurgeResult> {
+export async function purgeExpired(db: DbAccess, retentionMs: number, sessionLifetimeMs = 30 * 86_400_000): Promise<PurgeResult> {
   const age = Math.round(retentionMs);
-  return { tokens: await purgeAll(db, PURGE_TOKENS, age), messages: await purgeAll(db, PURGE_MESSAGES, age) };
+  return {
+    tokens: await purgeAll(db, PURGE_TOKENS, age),
+    messages: await purgeAll(db, PURGE_MESSAGES, age),
+    // Index entries of sessions that can no longer be alive in the host's store.
+    sessions: await purgeAll(db, PURGE_SESSIONS, Math.round(sessionLifetimeMs)),
+  };
 }

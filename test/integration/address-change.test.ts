@@ -124,9 +124,13 @@ describe('changing an address', () => {
     await agent.get('/dashboard').set(JSON_ACCEPT).expect(200);
     expect(await host.emailOf(id)).toBe(email);
 
-    await request(host.app).post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: tokenIn(await nthMail(target, 1), '/email/confirm') }).expect(200);
+    const otherDevice = await signedIn(id);
+    await otherDevice.get('/dashboard').set(JSON_ACCEPT).expect(200);
+    // Confirmed in this browser: it stays signed in (under a new session id); the other device is signed out.
+    await agent.post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: tokenIn(await nthMail(target, 1), '/email/confirm') }).expect(200);
     expect(await host.emailOf(id)).toBe(target);
     expect((await agent.get('/dashboard').set(JSON_ACCEPT).expect(200)).body.user.email).toBe(target);
+    await otherDevice.get('/dashboard').set(JSON_ACCEPT).expect(401);
   });
 
   it('a newer request supersedes an older one: change to A then B → A\'s link refused, B\'s works', async () => {
@@ -209,7 +213,8 @@ describe('undo from the previous address', () => {
     expect(events).toContainEqual({ hook: 'onEmailChangeReverted', event: { userId: id, email, revertedEmail: target } });
     // Single use.
     expect((await request(host.app).post('/verify/email/undo').set(JSON_ACCEPT).send({ token: undo }).expect(409)).body.error.code).toBe('TOKEN_USED');
-    await agent.get('/dashboard').set(JSON_ACCEPT).expect(200);
+    // Whoever made the change may be signed in anywhere: every session of the user ended.
+    await agent.get('/dashboard').set(JSON_ACCEPT).expect(401);
   });
 
   it('before confirmation, cancels the pending change so its link no longer works', async () => {
@@ -229,10 +234,10 @@ describe('undo from the previous address', () => {
     const agent = await signedIn(id);
     await requestChange(agent, b, RIGHT_PASSWORD);
     const undoToA = tokenIn(await nthMail(a, 2), '/email/undo');
-    await request(host.app).post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: tokenIn(await nthMail(b, 1), '/email/confirm') }).expect(200);
+    await agent.post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: tokenIn(await nthMail(b, 1), '/email/confirm') }).expect(200);
     await requestChange(agent, c, RIGHT_PASSWORD);
     const undoToB = tokenIn(await nthMail(b, 2), '/email/undo');
-    await request(host.app).post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: tokenIn(await nthMail(c, 1), '/email/confirm') }).expect(200);
+    await agent.post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: tokenIn(await nthMail(c, 1), '/email/confirm') }).expect(200);
     expect(await host.emailOf(id)).toBe(c);
 
     await request(host.app).post('/verify/email/undo').set(JSON_ACCEPT).send({ token: undoToA }).expect(200);

@@ -77,7 +77,7 @@ describe('requireVerified', () => {
     expect(db.queries).toEqual([]);
   });
 
-  it('re-checks an unverified user on each request, so verifying in another browser opens the gate at once', async () => {
+  it('re-checks an unverified user on each request, so a verification made elsewhere opens the gate at once', async () => {
     const user = newUser();
     const first = await signedIn(host.app, user);
     await first.get('/dashboard').expect(302);
@@ -85,12 +85,52 @@ describe('requireVerified', () => {
     await first.get('/dashboard').expect(302);
     expect(db.queries.some((q) => q.includes('verigate_verified_email'))).toBe(true);
 
-    const token = await mailedToken(host.vg, sink, user);
-    const second = request.agent(host.app); // a different browser, not signed in
-    await second.get(`/verify/confirm?token=${token}`).expect(200);
-    await second.post('/verify/confirm').type('form').send({ token }).expect(303);
-
+    // Confirmed by another service through the API: no browser involved, sessions untouched.
+    expect((await host.vg.confirm(await mailedToken(host.vg, sink, user))).status).toBe('VERIFIED');
     await first.get('/dashboard').expect(200);
+  });
+
+  it('ends sessions that existed before a verification made in another browser (pre-hijack defence)', async () => {
+    const user = newUser();
+    const earlier = await signedIn(host.app, user); // e.g. whoever signed up with this address first
+    await earlier.get('/dashboard').expect(302);
+    const token = await mailedToken(host.vg, sink, user);
+    const other = request.agent(host.app); // a different browser, not signed in
+    await other.get(`/verify/confirm?token=${token}`).expect(200);
+    await other.post('/verify/confirm').type('form').send({ token }).expect(303);
+    // The earlier session is gone from the store: that browser is asked to sign in again.
+    await earlier.get('/dashboard').expect(302).expect('Location', '/login?returnTo=%2Fdashboard');
+  });
+
+  it('rotates the session id of the browser that verifies, keeps it signed in, and ends the user\'s other sessions', async () => {
+    const user = newUser();
+    const other = await signedIn(host.app, user);
+    await other.get('/dashboard').expect(302);
+    const browser = await signedIn(host.app, user);
+    await browser.get('/verify/pending').expect(200);
+    const sid = () => /sid=([^;]+)/.exec(String(browser.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false } as never)))?.[1];
+    const before = sid();
+    expect(before).toBeDefined();
+    const token = await mailedToken(host.vg, sink, user);
+    await browser.get(`/verify/confirm?token=${token}`).expect(200);
+    await browser.post('/verify/confirm').type('form').send({ token }).expect(303);
+    expect(sid()).toBeDefined();
+    expect(sid()).not.toBe(before);
+    await browser.get('/dashboard').expect(200);
+    await other.get('/dashboard').expect(302).expect('Location', '/login?returnTo=%2Fdashboard');
+  });
+
+  it('revoke() withdraws the verification and ends the sessions that cached it', async () => {
+    const user = newUser();
+    const browser = await signedIn(host.app, user);
+    await host.vg.confirm(await mailedToken(host.vg, sink, user));
+    await browser.get('/dashboard').expect(200); // the pair is now cached in this session
+    const result = await host.vg.revoke(user.id);
+    expect(result).toMatchObject({ status: 'REVOKED', pairs: 1 });
+    expect(result.sessionsEnded).toBeGreaterThanOrEqual(1);
+    await browser.get('/dashboard').expect(302).expect('Location', '/login?returnTo=%2Fdashboard');
+    expect(await host.vg.isVerified(user)).toBe(false);
+    expect(await host.vg.revoke({ nested: 1 } as never)).toEqual({ status: 'INVALID_USER', sessionsEnded: 0 });
   });
 
   it('closes again by itself when the host changes the user\'s email', async () => {

@@ -19,9 +19,11 @@ describe('deriveKeys', () => {
     expect(keys.outboxSeal).toHaveLength(32);
   });
 
-  it('uses independent keys per purpose', () => {
+  it('uses independent 32-byte keys per purpose', () => {
     const keys = deriveKeys(SECRET);
-    expect(keys.tokenHash.equals(keys.outboxSeal)).toBe(false);
+    const all = [keys.tokenHash, keys.outboxSeal, keys.lookupHash, keys.dataSeal];
+    for (const key of all) expect(key).toHaveLength(32);
+    expect(new Set(all.map((k) => k.toString('hex'))).size).toBe(all.length);
   });
 
   it('derives different keys from different secrets', () => {
