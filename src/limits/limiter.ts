@@ -1,0 +1,156 @@
+import { createHmac } from 'node:crypto';
+import { defaultLogger, type Logger } from '../ports/logger.ts';
+import { LIMIT_RULES, type LimitRule, type ResolvedLimits } from './limit-options.ts';
+import { LimiterUnavailableError, unavailable, withDeadline } from './limiter-error.ts';
+import { createRedisClient, type RedisConnection, type RedisConnectionInput } from './redis-client.ts';
+import { throttledWarn } from './throttled-log.ts';
+import { memoryCounter, redisCounter, type WindowCounter } from './window-counter.ts';
+
+/**
+ * Where counts live. `memory`: this process only, for the embedded demo mode and tests (several
+ * app instances would each allow the full limit). `redis`: shared by every instance; `client` is a
+ * URL (verigate then creates, and on close quits, its own client) or your ioredis client (never closed).
+ */
+export type LimiterStore = { kind: 'memory' } | { kind: 'redis'; client: RedisConnectionInput };
+
+export interface LimiterOptions {
+  /** From `resolveLimitOptions`; `false` lets everything through (tests only). */
+  limits: ResolvedLimits | false;
+  store: LimiterStore;
+  /** Start of every Redis key, e.g. `'verigate:'`; keys are `<prefix>limit:<rule>:<seconds>s:<hmac>`. */
+  prefix: string;
+  /** HMAC key (at least 16 bytes) for the keys' last part, so no address or IP is stored in clear. */
+  keySecret: Buffer;
+  /** The longest a limiter call may take before it fails closed, in ms. Default `1000`. */
+  timeoutMs?: number;
+  /** Where store failures are reported (throttled). Default: stderr. */
+  logger?: Logger;
+}
+
+/** One axis to count: the rule and the caller's key for it (user id, folded address, client IP). */
+export interface LimitCheck {
+  rule: LimitRule;
+  key: string;
+}
+
+export type LimitResult = { ok: true } | { ok: false; rule: LimitRule; retryAfterSeconds: number };
+
+export interface Limiter {
+  /**
+   * Takes one point from every window of every listed rule. Refused when any window is full, with
+   * the longest wait among the full ones (whole seconds, at least 1). A refused call costs nothing:
+   * points taken from windows that had room are given back, so hammering an hourly limit does not
+   * use up the daily one. Rejects with `LimiterUnavailableError` (never answers ok) when the store
+   * fails or takes longer than `timeoutMs`.
+   */
+  consume(checks: readonly LimitCheck[]): Promise<LimitResult>;
+  /** What `consume` would answer, without taking a point (e.g. to show "try again in 20 minutes"). */
+  peek(checks: readonly LimitCheck[]): Promise<LimitResult>;
+  /** Clears every window of `rule` for `key`, e.g. password attempts after a correct password. */
+  reset(rule: LimitRule, key: string): Promise<void>;
+  /** Waits for pending refunds, then quits the Redis client only if the limiter created it. */
+  close(): Promise<void>;
+}
+
+const OK: LimitResult = Object.freeze({ ok: true });
+
+interface Hit {
+  rule: LimitRule;
+  counter: WindowCounter;
+  id: string;
+}
+
+/**
+ * Redis Cluster: every command touches exactly one key (rate-limiter-flexible's script, the refund
+ * script, DEL, GET+PTTL on one key), so no two keys must share a slot and none carries a hash tag;
+ * one user's windows thereby spread over the nodes.
+ */
+export function createLimiter(options: LimiterOptions): Limiter {
+  const { limits, store, prefix, keySecret } = options;
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const logger = options.logger ?? defaultLogger;
+  if (!Buffer.isBuffer(keySecret) || keySecret.length < 16) throw new TypeError('createLimiter: keySecret must be a Buffer of at least 16 bytes.');
+  if (!(timeoutMs > 0)) throw new TypeError('createLimiter: timeoutMs must be a positive number of milliseconds.');
+
+  const connection: RedisConnection | undefined = store.kind === 'redis' && limits ? createRedisClient(store.client, { logger, timeoutMs }) : undefined;
+  const counters = new Map<LimitRule, WindowCounter[]>();
+  for (const rule of LIMIT_RULES) {
+    counters.set(rule, (limits ? limits[rule] : []).map((window) => {
+      const keyPrefix = `${prefix}limit:${rule}:${window.durationMs / 1000}s`;
+      return connection ? redisCounter(connection.client, window, keyPrefix) : memoryCounter(window, keyPrefix);
+    }));
+  }
+
+  const warn = throttledWarn(logger);
+  const pending = new Set<Promise<void>>();
+  let closed = false;
+
+  // The rule is part of the MAC so one IP's buckets under different rules cannot be linked.
+  const lookup = (rule: LimitRule, key: string) => createHmac('sha256', keySecret).update(`limit:${rule}:${key}`).digest('hex').slice(0, 32);
+
+  function hitsOf(checks: readonly LimitCheck[]): Hit[] {
+    if (closed) throw new LimiterUnavailableError('the limiter is closed', 'VERIGATE_LIMITER_UNAVAILABLE');
+    return checks.flatMap(({ rule, key }) => {
+      const windows = counters.get(rule);
+      if (!windows) throw new TypeError(`Unknown limit rule ${JSON.stringify(rule)}.`);
+      if (typeof key !== 'string' || key === '') throw new TypeError(`The key for limit rule ${rule} must be a non-empty string.`);
+      const id = lookup(rule, key);
+      return windows.map((counter) => ({ rule, counter, id }));
+    });
+  }
+
+  async function run(what: string, hits: Hit[], step: (hit: Hit) => Promise<number | null>): Promise<(number | null)[]> {
+    try {
+      return await withDeadline(Promise.all(hits.map(step)), timeoutMs, what);
+    } catch (error) {
+      const failure = unavailable(error);
+      warn('Rate limiter store unavailable; refusing requests until it answers (fail closed).', { error: failure.message });
+      throw failure;
+    }
+  }
+
+  function verdict(hits: Hit[], waits: (number | null)[]): LimitResult {
+    let worst = -1;
+    waits.forEach((wait, i) => {
+      if (wait !== null && (worst < 0 || wait > waits[worst]!)) worst = i;
+    });
+    if (worst < 0) return OK;
+    return { ok: false, rule: hits[worst].rule, retryAfterSeconds: Math.max(1, Math.ceil(waits[worst]! / 1000)) };
+  }
+
+  function refund(hit: Hit): void {
+    // Not awaited: the answer is already known; close() waits for these.
+    const done = withDeadline(hit.counter.refund(hit.id), timeoutMs, 'refund')
+      .catch((error: unknown) => warn('Rate limiter could not give back a point; the window stays one lower until it ends.', { error: unavailable(error).message }))
+      .finally(() => pending.delete(done));
+    pending.add(done);
+  }
+
+  return {
+    async consume(checks) {
+      const hits = hitsOf(checks);
+      if (hits.length === 0) return OK;
+      const waits = await run('consume', hits, (hit) => hit.counter.consume(hit.id));
+      const result = verdict(hits, waits);
+      if (!result.ok) hits.forEach((hit, i) => waits[i] === null && refund(hit));
+      return result;
+    },
+    async peek(checks) {
+      const hits = hitsOf(checks);
+      return hits.length === 0 ? OK : verdict(hits, await run('peek', hits, (hit) => hit.counter.peek(hit.id)));
+    },
+    async reset(rule, key) {
+      const hits = hitsOf([{ rule, key }]);
+      await run('reset', hits, async (hit) => {
+        await hit.counter.reset(hit.id);
+        return null;
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...pending]);
+      await connection?.close();
+    },
+  };
+}
