@@ -11,6 +11,8 @@ import { createOutboxWorker } from './outbox/outbox-worker.ts';
 import type { EmailRenderer } from './ports/mail.ts';
 import { databaseSessionIndex, redisSessionIndex } from './sessions/session-index.ts';
 import { createStorage } from './storage/storage.ts';
+import type { Listening } from './db/notify-listener.ts';
+import { OUTBOX_CHANNEL } from './outbox/outbox-channel.ts';
 import type { UserId } from './users/user-id.ts';
 import { revokeVerification } from './verification/revoke.ts';
 import { createVerificationService } from './verification/verification-service.ts';
@@ -25,7 +27,7 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const keys = deriveKeys(secret);
   const storage = createStorage({ em: config.em, database: config.database, migrate: config.migrate, logger: config.logger });
   const db = createDbAccess(storage, config.databaseTimeoutMs);
-  const mail = createMailTransport(config.mail.transport, config.worker.sendTimeoutMs);
+  const mail = createMailTransport(config.mail.transport, config.worker.sendTimeoutMs, config.worker.batchSize);
   const sessionKeys = { hashKey: keys.lookupHash, sealKey: keys.dataSeal };
   const sessions = config.redis
     ? redisSessionIndex(config.redis, config.redisPrefix, sessionKeys, config.sessionLifetimeMs)
@@ -39,7 +41,15 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const shared = { config, keys, db, renderer, onQueued };
   const verification = createVerificationService(shared);
   const addresses = createAddressChangeService(shared);
-  if (config.worker.autoStart) storage.ready().then(() => worker.start(), () => {});
+  let listening: Promise<Listening | undefined> | undefined;
+  if (config.worker.autoStart) {
+    storage.ready().then(() => {
+      worker.start();
+      if (config.worker.listen) {
+        listening = storage.acquire(0).then((driver) => driver.listen?.(OUTBOX_CHANNEL, onQueued, config.logger)).catch(() => undefined);
+      }
+    }, () => {});
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -55,6 +65,7 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     drain: (): Promise<number> => worker.drain(),
     purge: (): Promise<PurgeResult> => purgeJob.run(),
     close: (): Promise<void> => (closing ??= (async () => {
+      await (await listening)?.close();
       await worker.close();
       mail.close();
       await storage.close();

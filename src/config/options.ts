@@ -49,6 +49,11 @@ export interface WorkerOptions {
   sendTimeout?: number | string;
   /** How long a claimed message stays hidden from other workers; a crashed worker's claim expires after it. Default `'2m'`. */
   lease?: number | string;
+  /**
+   * Wake up as soon as any instance queues an email (PostgreSQL LISTEN/NOTIFY), holding one
+   * connection of the pool for it. Polling stays as the fallback. Default `true`.
+   */
+  listen?: boolean;
 }
 
 /** Options of verigate's framework-free core. The Express adapter adds its web options to these. */

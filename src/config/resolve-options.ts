@@ -11,7 +11,7 @@ export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'dat
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted'] as const;
 const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken'] as const;
-const WORKER_KEYS = ['autoStart', 'pollInterval', 'maxAttempts', 'retryBase', 'batchSize', 'sendTimeout', 'lease'] as const;
+const WORKER_KEYS = ['autoStart', 'pollInterval', 'maxAttempts', 'retryBase', 'batchSize', 'sendTimeout', 'lease', 'listen'] as const;
 
 export const MIN_SECRET_LENGTH = 32;
 
@@ -173,6 +173,7 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
       batchSize: positiveInt('worker.batchSize', worker.batchSize, 10),
       sendTimeoutMs: duration('worker.sendTimeout', worker.sendTimeout, '15s'),
       leaseMs: duration('worker.lease', worker.lease, '2m'),
+      listen: bool('worker.listen', worker.listen, true, 'VERIGATE_INVALID_WORKER'),
     }),
   };
   if (config.worker.leaseMs < 2 * config.worker.sendTimeoutMs) {

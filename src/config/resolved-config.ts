@@ -38,5 +38,6 @@ export interface ResolvedConfig {
     batchSize: number;
     sendTimeoutMs: number;
     leaseMs: number;
+    listen: boolean;
   }>;
 }

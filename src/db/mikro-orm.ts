@@ -1,4 +1,5 @@
 import { CompiledQuery } from 'kysely';
+import { listenOnPglite, listenOnPool, type PgliteForListen, type PgPoolForListen } from './notify-listener.ts';
 import type { SqlContext, SqlDriver } from './sql-context.ts';
 
 /**
@@ -70,5 +71,12 @@ export function mikroOrmDriver(host: MikroOrmEntityManager): SqlDriver {
     run: (work) => work(mikroOrmContext(em.fork() as unknown as MikroOrmEntityManager)),
     transaction: (work) => em.fork().transactional((tx) => work(mikroOrmContext(tx as unknown as MikroOrmEntityManager))),
     close: async () => {},
+    async listen(channel, onNotify, logger) {
+      // The driver's own pool (PostgreSQL) or PGlite instance; anything else polls only.
+      const native = await (em.getConnection() as { getNativeClient?: () => Promise<unknown> }).getNativeClient?.().catch(() => undefined);
+      if (native && typeof (native as PgPoolForListen).connect === 'function') return listenOnPool(native as PgPoolForListen, channel, onNotify, logger);
+      if (native && typeof (native as PgliteForListen).listen === 'function') return listenOnPglite(native as PgliteForListen, channel, onNotify);
+      return { close: async () => {} };
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { ResolvedDatabaseSettings } from '../storage/database-settings.ts';
+import { listenOnPool, type PgPoolForListen } from './notify-listener.ts';
 import { pgContext, type SqlDriver } from './sql-context.ts';
 
 /**
@@ -49,5 +50,6 @@ export async function openPgDriver(settings: ResolvedDatabaseSettings): Promise<
       }
     },
     close: () => pool.end(),
+    listen: async (channel, onNotify, logger) => listenOnPool(pool as unknown as PgPoolForListen, channel, onNotify, logger),
   };
 }

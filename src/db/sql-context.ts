@@ -1,3 +1,6 @@
+import type { Logger } from '../ports/logger.ts';
+import type { Listening } from './notify-listener.ts';
+
 /**
  * Where a statement runs: a pooled connection, a transaction (verigate's or the host's). Every
  * statement verigate issues goes through `query`, with **bound** parameters (`$1`, `$2`, …).
@@ -19,6 +22,8 @@ export interface SqlDriver {
   transaction<T>(work: (ctx: SqlContext) => Promise<T>): Promise<T>;
   /** Closes what verigate opened (never the host's ORM). */
   close(): Promise<void>;
+  /** LISTENs on a channel while the returned handle is open; absent where the driver cannot. */
+  listen?(channel: string, onNotify: () => void, logger: Logger): Promise<Listening>;
 }
 
 /** Anything with node-postgres' `query(text, values)`: a `pg.Pool`, a `pg.PoolClient` inside the host's transaction. */

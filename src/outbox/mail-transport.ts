@@ -7,16 +7,23 @@ export interface OwnedTransport {
   close(): void;
 }
 
+// A server that accepts TCP but never greets must cost seconds, not the minutes of nodemailer's defaults.
+const MAX_CONNECT_MS = 5_000;
+
 /**
- * Turns `mail.transport` into something that sends. SMTP URLs get explicit timeouts so a hung
- * server cannot stall the worker (nodemailer's own defaults are minutes long).
+ * Turns `mail.transport` into something that sends. An SMTP URL gets a **pool** of up to
+ * `connections` connections (the worker's batch is sent concurrently, so one slow or dead
+ * connection does not hold up the rest) and explicit connect, greeting and socket timeouts.
  */
-export function createMailTransport(transport: MailTransport | string, sendTimeoutMs: number): OwnedTransport {
+export function createMailTransport(transport: MailTransport | string, sendTimeoutMs: number, connections = 5): OwnedTransport {
   if (typeof transport !== 'string') return { transport, close: () => {} };
   const transporter = nodemailer.createTransport({
     url: transport,
-    connectionTimeout: Math.min(sendTimeoutMs, 10_000),
-    greetingTimeout: Math.min(sendTimeoutMs, 10_000),
+    pool: true,
+    maxConnections: Math.max(1, Math.min(connections, 20)),
+    maxMessages: 100,
+    connectionTimeout: Math.min(sendTimeoutMs, MAX_CONNECT_MS),
+    greetingTimeout: Math.min(sendTimeoutMs, MAX_CONNECT_MS),
     socketTimeout: sendTimeoutMs,
   } as Parameters<typeof nodemailer.createTransport>[0]);
   return {

@@ -4,6 +4,7 @@ import type { SqlContext } from '../db/sql-context.ts';
 import { maskEmail } from '../logging/mask-email.ts';
 import type { EmailKind, RenderedEmail } from '../ports/mail.ts';
 import type { NewMail } from '../tokens/token-store.ts';
+import { OUTBOX_CHANNEL } from './outbox-channel.ts';
 
 export interface OutboxEntry {
   kind: EmailKind;
@@ -29,9 +30,12 @@ export function sealMail(sealKey: Buffer, entry: OutboxEntry): NewMail {
 /** Queues emails that carry no token (notices) inside the caller's transaction or alone. */
 export async function enqueueMails(ctx: SqlContext, mails: readonly NewMail[]): Promise<void> {
   if (mails.length === 0) return;
-  await ctx.query(`insert into verigate_outbox (id, kind, recipient, payload, status, attempts, next_attempt_at, created_at, updated_at)
-    select id, kind, recipient, payload, 'pending', 0, now(), now(), now()
-    from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) as m(id, kind, recipient, payload)`,
+  await ctx.query(`with queued as (
+      insert into verigate_outbox (id, kind, recipient, payload, status, attempts, next_attempt_at, created_at, updated_at)
+      select id, kind, recipient, payload, 'pending', 0, now(), now(), now()
+      from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) as m(id, kind, recipient, payload)
+      returning 1)
+    select pg_notify('${OUTBOX_CHANNEL}', '') from queued limit 1`,
   [mails.map((m) => m.id), mails.map((m) => m.kind), mails.map((m) => m.recipient), mails.map((m) => m.payload)]);
 }
 

@@ -1,6 +1,7 @@
 import type { UserIdType } from '../users/user-id.ts';
 import type { SqlContext } from '../db/sql-context.ts';
 import { isExclusivePurpose, type TokenPurpose } from './token-purpose.ts';
+import { OUTBOX_CHANNEL } from '../outbox/outbox-channel.ts';
 
 /** A token row to write; times come from the database's clock, so instances with skewed clocks agree. */
 export interface NewToken {
@@ -69,7 +70,8 @@ with already as (
   returning 1
 )
 select exists (select 1 from already) as already_verified, (select expires_at from token) as expires_at,
-       (select count(*) from outbox) as mails`;
+       -- Wakes listening workers of every instance, when (and only if) this commits.
+       (select count(*) from (select pg_notify('${OUTBOX_CHANNEL}', '') from outbox) as woken) as mails`;
 
 /**
  * Writes a token, superseding the user's open one of the same purpose, plus its emails, in **one

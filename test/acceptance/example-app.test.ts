@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createExampleApp, type ExampleApp } from '../../example-app/app.ts';
-import type { TestDatabase } from '../helpers/database.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
 import type { TestRedis } from '../helpers/redis.ts';
 import { REDIS_URL, TEST_SECRET } from '../helpers/services.ts';
@@ -144,7 +144,11 @@ describe('example app on real PostgreSQL, Redis and SMTP', () => {
     const probe = await startSmtpSink();
     const port = probe.port;
     await probe.stop();
-    const offline = await createExampleApp({ ...env(), SMTP_URL: `smtp://127.0.0.1:${port}` });
+    // A database of its own: another instance on the same database (the main app, whose SMTP works)
+    // would be woken by the queued row and deliver it, as it should in production.
+    const ownDb = await createTestDatabase();
+    const db = ownDb;
+    const offline = await createExampleApp({ ...env(), DATABASE_URL: ownDb.url, SMTP_URL: `smtp://127.0.0.1:${port}` });
     try {
       const email = freshEmail();
       const agent = request.agent(offline.app);
@@ -173,6 +177,7 @@ describe('example app on real PostgreSQL, Redis and SMTP', () => {
       }
     } finally {
       await offline.close();
+      await ownDb.close();
     }
   });
 });

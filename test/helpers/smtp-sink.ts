@@ -29,6 +29,8 @@ export async function startSmtpSink(port = 0, options: { rejectRecipient?: (addr
     // Otherwise every connection waits on a PTR query (up to 1.5 s) to the machine's resolver:
     // slow under load, and traffic that has no business leaving loopback.
     disableReverseLookup: true,
+    // verigate's pooled transport keeps idle connections open; a stopping sink should not wait 30 s for them.
+    closeTimeout: 200,
     logger: false,
     onRcptTo(address, session, callback) {
       if (options.rejectRecipient?.(address.address)) {

@@ -92,6 +92,7 @@ describe('resolveOptions: valid options', () => {
       batchSize: 10,
       sendTimeoutMs: 15_000,
       leaseMs: 120_000,
+      listen: true,
     });
     expect(config.mail).toEqual({ from: 'Acme <no-reply@acme.test>', transport: 'smtp://user:pass@smtp.acme.test:587' });
     expect(typeof web.getUser).toBe('function');
@@ -131,7 +132,7 @@ describe('resolveOptions: valid options', () => {
     expect(config.hooks.onVerified).toBe(onVerified);
     expect(config.mail.transport).toBe(transport);
     expect(config.worker).toEqual({
-      autoStart: false, pollIntervalMs: 500, maxAttempts: 3, retryBaseMs: 60_000, batchSize: 5, sendTimeoutMs: 5_000, leaseMs: 3_600_000,
+      autoStart: false, pollIntervalMs: 500, maxAttempts: 3, retryBaseMs: 60_000, batchSize: 5, sendTimeoutMs: 5_000, leaseMs: 3_600_000, listen: true,
     });
   });
 
