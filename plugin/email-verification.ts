@@ -3,6 +3,7 @@ import type { PendingChange, StartChangeResult } from '../src/addresses/change-r
 import type { StartChangeInput } from '../src/addresses/address-change-service.ts';
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
 import { createVerigateCore } from '../src/core.ts';
+import type { HealthReport } from '../src/maintenance/health.ts';
 import type { PurgeResult } from '../src/maintenance/purge.ts';
 import type { VerigateUser } from '../src/ports/user.ts';
 import type { UserId } from '../src/users/user-id.ts';
@@ -98,6 +99,13 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
       if (result.status !== 'REVOKED') return { ...result, sessionsEnded: 0 };
       return { ...result, sessionsEnded: await sessions.endSessions(result.userKey) };
     },
+    health: () => core.health(),
+    healthHandler: ((req, res, next) => {
+      core.health().then((report) => {
+        res.set('Cache-Control', 'no-store');
+        res.status(report.status === 'down' ? 503 : 200).json(report);
+      }, next);
+    }) as RequestHandler,
     ready: () => core.ready(),
     drain: () => core.drain(),
     purge: () => core.purge(),

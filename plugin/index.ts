@@ -22,6 +22,7 @@ export { maskEmail } from '../src/logging/mask-email.ts';
 export { safeReturnTo } from '../src/http/return-to.ts';
 export { isInfrastructureError } from '../src/http/infrastructure-error.ts';
 export type { PurgeResult } from '../src/maintenance/purge.ts';
+export type { HealthReport, DependencyHealth } from '../src/maintenance/health.ts';
 export type { IssueResult, ConfirmResult, ConfirmStatus } from '../src/verification/results.ts';
 export type { StartChangeResult, ConfirmChangeResult, UndoChangeResult, PendingChange } from '../src/addresses/change-results.ts';
 export type { StartChangeInput } from '../src/addresses/address-change-service.ts';

@@ -4,6 +4,7 @@ import { resolveOptions } from './config/resolve-options.ts';
 import type { ResolvedConfig } from './config/resolved-config.ts';
 import { deriveKeys } from './crypto/keys.ts';
 import { createDbAccess } from './db/db-access.ts';
+import { checkHealth } from './maintenance/health.ts';
 import { createPurgeJob } from './maintenance/purge-job.ts';
 import type { PurgeResult } from './maintenance/purge.ts';
 import { createMailTransport } from './outbox/mail-transport.ts';
@@ -12,10 +13,19 @@ import type { EmailRenderer } from './ports/mail.ts';
 import { databaseSessionIndex, redisSessionIndex } from './sessions/session-index.ts';
 import { createStorage } from './storage/storage.ts';
 import type { Listening } from './db/notify-listener.ts';
+import { withDeadline } from './db/sql-context.ts';
 import { OUTBOX_CHANNEL } from './outbox/outbox-channel.ts';
 import type { UserId } from './users/user-id.ts';
 import { revokeVerification } from './verification/revoke.ts';
+import { runHook } from './verification/run-hook.ts';
 import { createVerificationService } from './verification/verification-service.ts';
+
+/** A bounded PING for health reports, when Redis is in use. */
+function redisPing(redis: ResolvedConfig['redis']): (() => Promise<unknown>) | undefined {
+  const client = redis as unknown as { ping?: () => Promise<unknown> } | undefined;
+  if (!client || typeof client.ping !== 'function') return undefined;
+  return () => withDeadline(client.ping!(), 1000);
+}
 
 /**
  * The whole framework-free core, assembled in one place. The Express adapter only adds HTTP on
@@ -36,6 +46,7 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const worker = createOutboxWorker({
     db, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
     logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
+    onDead: (event) => runHook(config.logger, 'onEmailDead', config.hooks.onEmailDead, event),
   });
   const onQueued = () => worker.kick();
   const shared = { config, keys, db, renderer, onQueued };
@@ -60,6 +71,8 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     sessions,
     /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
     revoke: (userId: UserId) => revokeVerification(db, userId),
+    /** Database, Redis and outbox backlog at a glance; never throws. */
+    health: () => checkHealth(db, redisPing(config.redis)),
     /** Resolves once the database is reachable and migrated. */
     ready: () => storage.ready(),
     drain: (): Promise<number> => worker.drain(),

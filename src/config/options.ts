@@ -22,6 +22,8 @@ export interface VerigateHooks {
   onEmailChanged?: (event: { userId: UserId; previousEmail: string | null; email: string }) => void | Promise<void>;
   /** The owner of the previous address used the undo link: `email` is back in force, `revertedEmail` is gone. */
   onEmailChangeReverted?: (event: { userId: UserId; email: string; revertedEmail: string }) => void | Promise<void>;
+  /** An email was parked as dead after its last attempt (or a permanent refusal); `recipient` is masked, `error` scrubbed. */
+  onEmailDead?: (event: { outboxId: string; kind: string; recipient: string; attempts: number; error: string }) => void | Promise<void>;
 }
 
 export interface MailOptions {

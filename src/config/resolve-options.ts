@@ -9,7 +9,7 @@ import type { ResolvedConfig } from './resolved-config.ts';
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
   'environment', 'appName', 'users', 'redis', 'redisPrefix', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
-const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted'] as const;
+const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead'] as const;
 const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken'] as const;
 const WORKER_KEYS = ['autoStart', 'pollInterval', 'maxAttempts', 'retryBase', 'batchSize', 'sendTimeout', 'lease', 'listen'] as const;
 

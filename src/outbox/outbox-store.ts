@@ -72,10 +72,3 @@ export async function markFailed(ctx: SqlContext, id: string, failure: { dead: b
     where id = $1 and status = 'pending'`,
   [id, failure.dead ? 'dead' : 'pending', Math.round(failure.retryMs), failure.reason, failure.dead]);
 }
-
-/** Gives claimed-but-unsent rows back at shutdown, so another instance sends them now rather than after the lease. */
-export async function releaseClaims(ctx: SqlContext, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await ctx.query(`update verigate_outbox set next_attempt_at = now(), attempts = greatest(attempts - 1, 0), updated_at = now()
-    where id = any($1::uuid[]) and status = 'pending'`, [ids]);
-}

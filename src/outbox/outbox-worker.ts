@@ -5,6 +5,7 @@ import type { MailTransport, RenderedEmail } from '../ports/mail.ts';
 import { retryDelayMs } from './backoff.ts';
 import { describeError } from '../logging/redact.ts';
 import { claimDue, markFailed, markSent, type ClaimedMail } from './outbox-store.ts';
+import { maskEmail } from '../logging/mask-email.ts';
 
 export interface OutboxWorkerDeps {
   /** Where the outbox lives (each statement bounded by the database timeout). */
@@ -23,6 +24,8 @@ export interface OutboxWorkerDeps {
   };
   /** Extra work for each poll, e.g. the purge job; its failures are logged, never fatal. */
   onPoll?: () => Promise<void>;
+  /** Called once a message is parked as dead (after the bookkeeping write). */
+  onDead?: (event: { outboxId: string; kind: string; recipient: string; attempts: number; error: string }) => Promise<void>;
 }
 
 export interface OutboxWorker {
@@ -70,7 +73,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const dead = row.attempts >= settings.maxAttempts || isPermanent(error);
     const reason = describeError(error);
     await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason }));
-    logger.warn(dead ? 'email parked as dead' : 'email delivery failed; will retry', { outboxId: row.id, attempt: row.attempts, error: reason });
+    if (!dead) return void logger.warn('email delivery failed; will retry', { outboxId: row.id, attempt: row.attempts, error: reason });
+    // Someone did not get their link: an operator should hear of it, not only find it in the table.
+    logger.error('email parked as dead', { outboxId: row.id, kind: row.kind, attempts: row.attempts, error: reason });
+    await deps.onDead?.({ outboxId: row.id, kind: row.kind, recipient: maskEmail(row.recipient), attempts: row.attempts, error: reason });
   }
 
   /** Sending and recording are separate: a failed bookkeeping write must not count as a failed send. */
