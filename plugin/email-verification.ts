@@ -46,6 +46,10 @@ export interface EmailVerification {
   revoke(userId: UserId): Promise<RevokeResult & { sessionsEnded: number }>;
   /** Resolves once the database is reachable and verigate's tables are migrated. Routes wait (or answer 503) until then. */
   ready(): Promise<void>;
+  /** Database, Redis and outbox backlog at a glance (never throws). */
+  health(): Promise<HealthReport>;
+  /** `app.get('/healthz', vg.healthHandler)`: the report as JSON, 200 unless a dependency is down (503). */
+  readonly healthHandler: RequestHandler;
   /** Sends every message that is due now; for tests and graceful shutdown. Resolves to the number sent. */
   drain(): Promise<number>;
   /**

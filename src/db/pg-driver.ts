@@ -28,13 +28,13 @@ export async function openPgDriver(settings: ResolvedDatabaseSettings): Promise<
   // A server-side disconnect of an idle client is reported here; without a listener it would crash the process.
   pool.on('error', () => {});
   return {
-    run: (work) => work(pgContext(pool)),
+    run: (work) => work(pgContext(pool, { prepare: true })),
     async transaction(work) {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
         await client.query('begin');
-        const result = await work(pgContext(client));
+        const result = await work(pgContext(client, { prepare: true }));
         await client.query('commit');
         return result;
       } catch (error) {

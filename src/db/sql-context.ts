@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '../ports/logger.ts';
 import type { Listening } from './notify-listener.ts';
 
@@ -31,6 +32,11 @@ export interface PgQueryable {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
+/** node-postgres' named-statement form: parsed and planned once per connection, then only bound and executed. */
+interface PgPreparable {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
 /** Thrown when a statement does not finish in time; `isInfrastructureError` treats it as an outage. */
 export class DatabaseTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
@@ -50,10 +56,29 @@ export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** A context over anything pg-like, e.g. the host's client inside its own transaction. */
-export function pgContext(client: PgQueryable): SqlContext {
+const statementNames = new Map<string, string>();
+
+/** A stable name per statement text (the texts are verigate's own constants, so the map stays small). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `verigate_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * A context over anything pg-like. With `prepare` (verigate's own pool), statements with
+ * parameters run as named prepared statements; the host's own client (its transaction) is used
+ * plainly, leaving its connection as it was.
+ */
+export function pgContext(client: PgQueryable, options: { prepare?: boolean } = {}): SqlContext {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
+      if (options.prepare && params.length > 0) {
+        return (await (client as unknown as PgPreparable).query({ name: statementName(text), text, values: params as unknown[] })).rows as T[];
+      }
       return (await client.query(text, params as unknown[])).rows as T[];
     },
   };
