@@ -72,6 +72,8 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
         verifyPassword: (user, password) => verifyPassword(password, String(user.passwordHash)),
       }),
       mail: { from: settings.mailFrom, transport: settings.smtpUrl ?? mailbox!.transport },
+      // The Redis behind the sessions, when there is one: the per-user session index lives there.
+      ...(sessions.redis ? { redis: sessions.redis, redisPrefix: `${settings.redisPrefix}vg:` } : {}),
       environment: settings.environment,
       appName: APP_NAME,
       views: [join(VIEWS_DIR, 'verigate')],

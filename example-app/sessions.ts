@@ -6,6 +6,8 @@ import type { Settings } from './settings.ts';
 
 export interface Sessions {
   middleware: RequestHandler;
+  /** The Redis client behind the session store, shared with verigate (limits, session index); none in memory mode. */
+  redis?: Redis;
   close(): Promise<void>;
 }
 
@@ -40,8 +42,13 @@ async function closeRedis(client: Redis): Promise<void> {
   }
 }
 
-async function redisStore(settings: Settings, url: string): Promise<{ store: Store; close: () => Promise<void> }> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+async function redisStore(settings: Settings, url: string): Promise<{ store: Store; client: Redis; close: () => Promise<void> }> {
+  // Fail fast and recover alone: no offline queue, one retry, a 1 s command timeout (a slow Redis is a 503,
+  // not a 10 s page), and reconnects every few hundred milliseconds in the background.
+  const client = new Redis(url, {
+    maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1000, commandTimeout: 1000,
+    retryStrategy: (attempt) => Math.min(200 * attempt, 2000),
+  });
   try {
     await whenReady(client);
   } catch (error) {
@@ -57,7 +64,7 @@ async function redisStore(settings: Settings, url: string): Promise<{ store: Sto
     lastLogged = now;
     process.stderr.write(`[example-app] redis: ${error.message}\n`);
   });
-  return { store: new RedisStore({ client, prefix: settings.redisPrefix }), close: () => closeRedis(client) };
+  return { store: new RedisStore({ client, prefix: settings.redisPrefix }), client, close: () => closeRedis(client) };
 }
 
 /** express-session backed by Redis when REDIS_URL is set, else by the in-process MemoryStore. */
@@ -71,5 +78,5 @@ export async function createSessions(settings: Settings): Promise<Sessions> {
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: settings.production, maxAge: WEEK_MS },
   });
-  return { middleware, close: async () => redis?.close() };
+  return { middleware, redis: redis?.client, close: async () => redis?.close() };
 }

@@ -10,7 +10,8 @@ import type { PurgeResult } from './maintenance/purge.ts';
 import { createMailTransport } from './outbox/mail-transport.ts';
 import { createOutboxWorker } from './outbox/outbox-worker.ts';
 import type { EmailRenderer } from './ports/mail.ts';
-import { databaseSessionIndex, redisSessionIndex } from './sessions/session-index.ts';
+import { databaseSessionIndex, redisSessionIndex, type RedisHashCommands } from './sessions/session-index.ts';
+import type { RedisClientLike } from './config/options.ts';
 import { createStorage } from './storage/storage.ts';
 import type { Listening } from './db/notify-listener.ts';
 import { withDeadline } from './db/sql-context.ts';
@@ -20,11 +21,24 @@ import { revokeVerification } from './verification/revoke.ts';
 import { runHook } from './verification/run-hook.ts';
 import { createVerificationService } from './verification/verification-service.ts';
 
+/**
+ * The host's client may queue commands while Redis is away (ioredis' offline queue): verigate's own
+ * commands give up after `ms`, so a gated request fails closed with a fast 503 instead of hanging.
+ */
+function boundedRedis(redis: RedisClientLike, ms: number): RedisHashCommands {
+  return {
+    hset: (key, field, value) => withDeadline(redis.hset(key, field, value), ms),
+    pexpire: (key, ttl) => withDeadline(redis.pexpire(key, ttl), ms),
+    hgetall: (key) => withDeadline(redis.hgetall(key), ms),
+    hdel: (key, ...fields) => withDeadline(redis.hdel(key, ...fields), ms),
+  };
+}
+
 /** A bounded PING for health reports, when Redis is in use. */
 function redisPing(redis: ResolvedConfig['redis']): (() => Promise<unknown>) | undefined {
   const client = redis as unknown as { ping?: () => Promise<unknown> } | undefined;
   if (!client || typeof client.ping !== 'function') return undefined;
-  return () => withDeadline(client.ping!(), 1000);
+  return () => withDeadline(client.ping!(), 1000, 'Redis');
 }
 
 /**
@@ -40,7 +54,7 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const mail = createMailTransport(config.mail.transport, config.worker.sendTimeoutMs, config.worker.batchSize);
   const sessionKeys = { hashKey: keys.lookupHash, sealKey: keys.dataSeal };
   const sessions = config.redis
-    ? redisSessionIndex(config.redis, config.redisPrefix, sessionKeys, config.sessionLifetimeMs)
+    ? redisSessionIndex(boundedRedis(config.redis, config.redisTimeoutMs), config.redisPrefix, sessionKeys, config.sessionLifetimeMs)
     : databaseSessionIndex(db, sessionKeys, config.sessionLifetimeMs);
   const purgeJob = createPurgeJob({ db, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs, sessionLifetimeMs: config.sessionLifetimeMs });
   const worker = createOutboxWorker({

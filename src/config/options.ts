@@ -100,6 +100,8 @@ export interface CoreOptions {
    * lives in verigate's tables).
    */
   redis?: RedisClientLike;
+  /** Longest one Redis command may take before the request gets a 503 (fail closed). Default `'1s'`. */
+  redisTimeout?: number | string;
   /** Prefix of every key verigate writes to Redis. Default `'verigate:'`. */
   redisPrefix?: string;
   /** How long your sessions can live (express-session's cookie maxAge); the session index forgets older ones. Default `'30d'`. */

@@ -7,7 +7,7 @@ import { isMikroOrmEntityManager } from '../db/mikro-orm.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
-  'environment', 'appName', 'users', 'redis', 'redisPrefix', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
+  'environment', 'appName', 'users', 'redis', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead'] as const;
 const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken'] as const;
@@ -160,6 +160,7 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
     users: resolveFunctions('VERIGATE_INVALID_USERS', 'users', options.users, USER_STORE_KEYS, ['setEmail']),
     redis: resolveRedis(options.redis),
     redisPrefix: resolvePrefix(options.redisPrefix),
+    redisTimeoutMs: duration('redisTimeout', options.redisTimeout, '1s'),
     sessionLifetimeMs: duration('sessionLifetime', options.sessionLifetime, '30d'),
     hooks: resolveFunctions('VERIGATE_INVALID_HOOKS', 'hooks', options.hooks, HOOK_KEYS) ?? Object.freeze({}),
     logger: options.logger ?? defaultLogger,

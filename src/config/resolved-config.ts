@@ -25,6 +25,7 @@ export interface ResolvedConfig {
   readonly users?: UserStore;
   readonly redis?: RedisClientLike;
   readonly redisPrefix: string;
+  readonly redisTimeoutMs: number;
   readonly sessionLifetimeMs: number;
   readonly hooks: Readonly<VerigateHooks>;
   readonly logger: Logger;

@@ -41,17 +41,17 @@ interface PgPreparable {
 export class DatabaseTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
 
-  constructor(ms: number) {
-    super(`database did not answer within ${ms} ms`);
+  constructor(ms: number, what = 'database') {
+    super(`${what} did not answer within ${ms} ms`);
     this.name = 'DatabaseTimeoutError';
   }
 }
 
-/** Rejects after `ms` unless `promise` settles first. The statement itself is left to the pool's own timeouts. */
-export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Rejects after `ms` unless `promise` settles first. The operation itself is left to its client's own timeouts. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what = 'database'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DatabaseTimeoutError(ms)), ms);
+    timer = setTimeout(() => reject(new DatabaseTimeoutError(ms, what)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -4,8 +4,8 @@ const NETWORK_CODES = new Set([
 // PostgreSQL SQLSTATE classes meaning "the server, not your query": 08 connection, 53 resources,
 // 57 operator intervention, 40 transaction rollback (deadlock, serialization): all worth a retry.
 const PG_INFRA_CLASSES = ['08', '40', '53', '57'];
-const INFRA_MESSAGES = /connection (is )?(closed|terminated|refused|timeout)|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error|Connection terminated|max retries per request|stream isn't writeable/i;
-const INFRA_NAMES = new Set(['ConnectionException', 'MaxRetriesPerRequestError', 'ServiceUnavailableError']);
+const INFRA_MESSAGES = /connection (is )?(closed|terminated|refused|timeout)|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error|Connection terminated|max retries per request|stream isn't writeable|Command timed out|Query read timeout|ClusterAllFailedError|Cluster is disconnected/i;
+const INFRA_NAMES = new Set(['ConnectionException', 'MaxRetriesPerRequestError', 'ServiceUnavailableError', 'DatabaseTimeoutError', 'ClusterAllFailedError']);
 
 /**
  * True when an error means a dependency (PostgreSQL, Redis, SMTP) is unreachable or overloaded,

@@ -4,6 +4,8 @@ export interface TcpProxy {
   port: number;
   /** `forward` passes bytes through; `refuse` closes new connections at once; `blackhole` accepts and never answers. */
   setMode(mode: 'forward' | 'refuse' | 'blackhole'): void;
+  /** Extra latency on every chunk the service sends back (0 = none). Applies to open connections too. */
+  setDelay(ms: number): void;
   /** Cuts every open connection (in-flight statements fail). */
   cutAll(): void;
   close(): Promise<void>;
@@ -12,6 +14,7 @@ export interface TcpProxy {
 /** A loopback TCP proxy in front of a real service, to inject faults without touching the service itself. */
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let mode: 'forward' | 'refuse' | 'blackhole' = 'forward';
+  let delayMs = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     sockets.add(client);
@@ -25,12 +28,18 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      // A black hole also swallows the answers on connections that were open before it.
+      if (mode === 'blackhole') return;
+      if (delayMs === 0) return void client.write(chunk);
+      setTimeout(() => { if (!client.destroyed) client.write(chunk); }, delayMs).unref();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     port: (server.address() as net.AddressInfo).port,
     setMode: (next) => { mode = next; },
+    setDelay: (ms) => { delayMs = ms; },
     cutAll: () => { for (const socket of sockets) socket.destroy(); },
     close: () => new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();

@@ -35,7 +35,7 @@ describe('isInfrastructureError: true', () => {
     expect(isInfrastructureError(aggregate)).toBe(true);
   });
 
-  it.each(['ConnectionException', 'MaxRetriesPerRequestError', 'ServiceUnavailableError'])('name %s', (name) => {
+  it.each(['ConnectionException', 'MaxRetriesPerRequestError', 'ServiceUnavailableError', 'DatabaseTimeoutError', 'ClusterAllFailedError'])('name %s', (name) => {
     const error = new Error('x');
     error.name = name;
     expect(isInfrastructureError(error)).toBe(true);
@@ -48,6 +48,9 @@ describe('isInfrastructureError: true', () => {
     'Client has encountered a connection error and is not queryable',
     'Reached the max retries per request limit (which is 20).',
     "Stream isn't writeable and enableOfflineQueue options is false",
+    'Command timed out',
+    'Query read timeout',
+    'Failed to refresh slots cache. ClusterAllFailedError',
   ])('message %j', (message) => {
     expect(isInfrastructureError(new Error(message))).toBe(true);
   });
