@@ -1,5 +1,6 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { createErrorHandler } from './error-handler.ts';
+import { codeHandler } from './handlers/code.ts';
 import { confirmPageHandler, confirmSubmitHandler } from './handlers/confirm.ts';
 import type { HandlerDeps } from './handlers/deps.ts';
 import { emailConfirmPageHandler, emailConfirmSubmitHandler, emailUndoPageHandler, emailUndoSubmitHandler } from './handlers/email-links.ts';
@@ -29,6 +30,7 @@ export function createRouter(deps: HandlerDeps): Router {
 
   router.get('/pending', privateHeaders, pendingHandler(deps));
   router.post('/resend', body, resendHandler(deps));
+  router.post('/code', body, codeHandler(deps));
   router.get('/confirm', privateHeaders, confirmPageHandler(deps));
   router.post('/confirm', body, confirmSubmitHandler(deps));
   router.get('/result', privateHeaders, resultHandler(deps));

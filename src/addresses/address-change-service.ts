@@ -8,15 +8,13 @@ import { maskEmail } from '../logging/mask-email.ts';
 import { sealMail } from '../outbox/outbox-store.ts';
 import type { EmailRenderer } from '../ports/mail.ts';
 import type { VerigateUser } from '../ports/user.ts';
-import { createToken, hashToken, isWellFormedToken } from '../tokens/token.ts';
-import { consumeToken, findOpenToken, insertToken, issueToken } from '../tokens/token-store.ts';
-import { normaliseUserId, restoreUserId } from '../users/user-id.ts';
-import type { SetEmailContext } from '../users/user-store.ts';
+import { createToken, hashToken } from '../tokens/token.ts';
+import { findOpenToken, insertToken, issueToken } from '../tokens/token-store.ts';
+import { normaliseUserId } from '../users/user-id.ts';
 import { describeDuration } from '../verification/describe-duration.ts';
-import { UNUSABLE_STATUS } from '../verification/verification-service.ts';
-import { runHook } from '../verification/run-hook.ts';
-import type { ConfirmChangeResult, PendingChange, StartChangeResult, UndoChangeResult } from './change-results.ts';
-import { expectedCurrentEmail } from './change-history.ts';
+import type { PendingChange, StartChangeResult } from './change-results.ts';
+import { createChangeConfirmation } from './change-confirmation.ts';
+import { createCode, formatCode, hashCode } from '../tokens/code.ts';
 
 export interface AddressChangeDeps {
   config: ResolvedConfig;
@@ -36,11 +34,6 @@ export interface StartChangeInput {
   within?: SqlContext;
 }
 
-/** What `users.setEmail` gets: verigate's transaction (as a query function, and the host's ORM when verigate runs on it). */
-function setEmailContext(tx: SqlContext, previousEmail: string | null): SetEmailContext {
-  return { previousEmail, query: (text, params) => tx.query(text, params), ...(tx.em ? { em: tx.em } : {}) };
-}
-
 export type AddressChangeService = ReturnType<typeof createAddressChangeService>;
 
 /**
@@ -50,7 +43,7 @@ export type AddressChangeService = ReturnType<typeof createAddressChangeService>
  */
 export function createAddressChangeService(deps: AddressChangeDeps) {
   const { config, keys, renderer, db } = deps;
-  const { users, logger } = config;
+  const { users } = config;
   const link = (path: string, token: string) => `${config.baseUrl}${path}?token=${token}`;
 
   async function reauthenticate(user: VerigateUser, input: StartChangeInput): Promise<StartChangeResult | null> {
@@ -78,9 +71,10 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     // apart; only the message to the new address differs: its owner is told, and gets no link.
     const taken = (await users.isEmailTaken?.(parsed.canonical, user.id)) === true;
     const token = createToken();
+    const code = createCode();
     const mails = [sealMail(keys.outboxSeal, taken
       ? { kind: 'email-taken-notice', to, email: await renderer.render('email-taken-notice', { appName: config.appName, email: to, loginUrl: new URL(config.baseUrl).origin }) }
-      : { kind: 'email-change', to, email: await renderer.render('email-change', { appName: config.appName, email: to, link: link('/email/confirm', token), ...ttl }) })];
+      : { kind: 'email-change', to, email: await renderer.render('email-change', { appName: config.appName, email: to, link: link('/email/confirm', token), code: formatCode(code), ...ttl }) })];
     const previous = current?.ok ? current.canonical : '';
     const undoToken = createToken();
     const undoMail = user.email ? sealMail(keys.outboxSeal, {
@@ -92,7 +86,7 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     }) : null;
     const common = { userId: id.key, userIdType: id.type, email: previous, newEmail: parsed.canonical };
     const outcome = await db.transaction(async (tx) => {
-      const issued = await issueToken(tx, { ...common, id: randomUUID(), purpose: 'email_change', tokenHash: hashToken(keys.tokenHash, token), ttlMs: config.tokenTtlMs }, mails);
+      const issued = await issueToken(tx, { ...common, id: randomUUID(), purpose: 'email_change', tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs }, mails);
       if (undoMail) {
         await insertToken(tx, { ...common, id: randomUUID(), purpose: 'change_revoke', tokenHash: hashToken(keys.tokenHash, undoToken), ttlMs: config.undoTtlMs }, [undoMail]);
       }
@@ -100,53 +94,6 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     }, input.within);
     if (!input.within) deps.onQueued?.();
     return { status: 'SENT', expiresAt: outcome.status === 'ISSUED' ? outcome.expiresAt : ttl.expiresAt };
-  }
-
-  /**
-   * Consumes the link sent to the new address and applies it through `users.setEmail`, in one
-   * transaction: if the host refuses (the account's address moved on: a stale change) nothing is
-   * switched; if the host's write fails, the token stays usable.
-   */
-  async function confirm(token: unknown): Promise<ConfirmChangeResult> {
-    if (!isWellFormedToken(token)) return { status: 'TOKEN_INVALID' };
-    if (!users) return { status: 'TOKEN_INVALID' };
-    const result = await db.transaction(async (tx): Promise<ConfirmChangeResult> => {
-      const outcome = await consumeToken(tx, 'email_change', hashToken(keys.tokenHash, token), { recordVerified: true, supersede: ['verify', 'email_change'] });
-      if (!outcome.consumed) return { status: UNUSABLE_STATUS[outcome.reason] } as ConfirmChangeResult;
-      const { userId: key, userIdType, email: bound, newEmail } = outcome.consumed;
-      const userId = restoreUserId(key, userIdType);
-      const previousEmail = bound === '' ? null : bound;
-      const switched = await users.setEmail(userId, newEmail!, setEmailContext(tx, previousEmail));
-      return switched ? { status: 'CHANGED', userId, previousEmail, email: newEmail! } : { status: 'CHANGE_STALE' };
-    });
-    if (result.status === 'CHANGED') {
-      await runHook(logger, 'onVerified', config.hooks.onVerified, { userId: result.userId, email: result.email });
-      await runHook(logger, 'onEmailChanged', config.hooks.onEmailChanged, { userId: result.userId, previousEmail: result.previousEmail, email: result.email });
-    }
-    return result;
-  }
-
-  /** The undo link sent to the previous address: restores it, and cancels every open link of the account. */
-  async function undo(token: unknown): Promise<UndoChangeResult> {
-    if (!isWellFormedToken(token)) return { status: 'TOKEN_INVALID' };
-    if (!users) return { status: 'TOKEN_INVALID' };
-    const result = await db.transaction(async (tx): Promise<UndoChangeResult> => {
-      const outcome = await consumeToken(tx, 'change_revoke', hashToken(keys.tokenHash, token),
-        { recordVerified: true, supersede: ['verify', 'email_change', 'change_revoke'] });
-      if (!outcome.consumed) return { status: UNUSABLE_STATUS[outcome.reason] } as UndoChangeResult;
-      const { id, userId: key, userIdType, email: restored, newEmail: reverted } = outcome.consumed;
-      const userId = restoreUserId(key, userIdType);
-      const expected = await expectedCurrentEmail(tx, key, id, restored);
-      if (expected !== restored) {
-        const switched = await users.setEmail(userId, restored, setEmailContext(tx, expected));
-        if (!switched) return { status: 'UNDO_STALE' };
-      }
-      return { status: 'REVERTED', userId, email: restored, revertedEmail: reverted! };
-    });
-    if (result.status === 'REVERTED') {
-      await runHook(logger, 'onEmailChangeReverted', config.hooks.onEmailChangeReverted, { userId: result.userId, email: result.email, revertedEmail: result.revertedEmail });
-    }
-    return result;
   }
 
   /** The user's pending address, if a link to one is still open. */
@@ -157,5 +104,5 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     return open?.newEmail ? { email: open.newEmail, expiresAt: open.expiresAt } : null;
   }
 
-  return { start, confirm, undo, pending };
+  return { start, pending, ...createChangeConfirmation(deps) };
 }

@@ -33,6 +33,8 @@ export interface EmailTemplateData {
   email: string;
   /** The single-use link. Only ever placed in the email body. */
   link?: string;
+  /** The short code beside the link, grouped for reading (`ABCD-EFGH`). */
+  code?: string;
   /** Undo link in a change notice. */
   undoLink?: string;
   /** The new address, masked (`j***@example.com`), in a change notice. */

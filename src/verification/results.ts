@@ -24,3 +24,15 @@ export type ConfirmResult =
   | { status: 'TOKEN_SUPERSEDED' };
 
 export type ConfirmStatus = ConfirmResult['status'];
+
+/** Outcomes of typing the code from the mail instead of opening its link. */
+export type CodeResult =
+  | { status: 'VERIFIED'; userId: UserId; email: string }
+  /** Not 8 characters of the code alphabet: no attempt was counted. */
+  | { status: 'CODE_MALFORMED' }
+  | { status: 'CODE_INVALID'; attemptsLeft: number }
+  /** Too many wrong codes for this token: ask for a new mail (its link still works). */
+  | { status: 'CODE_LOCKED' }
+  /** No open link (and so no code) for this user: none sent, used, expired or superseded. */
+  | { status: 'NO_OPEN_TOKEN' }
+  | { status: 'INVALID_USER' };

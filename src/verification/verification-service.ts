@@ -8,11 +8,13 @@ import { sealMail } from '../outbox/outbox-store.ts';
 import type { EmailRenderer } from '../ports/mail.ts';
 import type { VerigateUser } from '../ports/user.ts';
 import { createToken, hashToken, isWellFormedToken } from '../tokens/token.ts';
+import { createCode, formatCode, hashCode, MAX_CODE_ATTEMPTS, normaliseCode } from '../tokens/code.ts';
+import { consumeByCode } from '../tokens/code-store.ts';
 import { consumeToken, findOpenToken, issueToken, type UnusableReason } from '../tokens/token-store.ts';
 import { normaliseUserId, restoreUserId } from '../users/user-id.ts';
 import { describeDuration } from './describe-duration.ts';
 import { runHook } from './run-hook.ts';
-import type { ConfirmResult, IssueResult } from './results.ts';
+import type { CodeResult, ConfirmResult, IssueResult } from './results.ts';
 
 export interface VerificationServiceDeps {
   config: ResolvedConfig;
@@ -58,17 +60,19 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     if (!parsed.ok) return { status: 'INVALID_EMAIL', problem: parsed.problem };
 
     const token = createToken();
+    const code = createCode();
     const to = user.email.trim();
     const email = await renderer.render('verify', {
       appName: config.appName,
       email: to,
       link: `${config.baseUrl}/confirm?token=${token}`,
+      code: formatCode(code),
       expiresAt: new Date(Date.now() + config.tokenTtlMs),
       expiresIn: describeDuration(config.tokenTtlMs),
     });
     const outcome = await db.run((ctx) => issueToken(ctx, {
       id: randomUUID(), purpose: 'verify', userId: id.key, userIdType: id.type, email: parsed.canonical,
-      tokenHash: hashToken(keys.tokenHash, token), ttlMs: config.tokenTtlMs,
+      tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs,
     }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true }), options.within);
     if (outcome.status === 'ALREADY_VERIFIED') return outcome;
     // Inside the host's transaction the row is not committed yet; the worker's next poll finds it.
@@ -92,6 +96,23 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     return { status: 'VERIFIED', userId, email: outcome.consumed.email };
   }
 
+  /**
+   * The code from the mail, typed by the signed-in user (mail scanners that break links, or mail read
+   * on another device). Consumes the token exactly as its link would.
+   */
+  async function confirmCode(user: VerigateUser, input: unknown): Promise<CodeResult> {
+    const id = normaliseUserId(user?.id);
+    if (!id.ok) return { status: 'INVALID_USER' };
+    const code = normaliseCode(input);
+    if (!code) return { status: 'CODE_MALFORMED' };
+    const outcome = await db.run((ctx) => consumeByCode(ctx, 'verify', id.key, hashCode(keys.tokenHash, code),
+      { maxAttempts: MAX_CODE_ATTEMPTS, supersede: ['verify', 'email_change'] }));
+    if (!outcome.consumed) return outcome.reason === 'CODE_INVALID' ? { status: 'CODE_INVALID', attemptsLeft: outcome.attemptsLeft } : { status: outcome.reason };
+    const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
+    await runHook(logger, 'onVerified', config.hooks.onVerified, { userId, email: outcome.consumed.email });
+    return { status: 'VERIFIED', userId, email: outcome.consumed.email };
+  }
+
   /** Whether the pair is verified; `email` as the host stored it (any case or normal form of the domain). */
   async function isVerified(user: VerigateUser): Promise<boolean> {
     const id = normaliseUserId(user?.id);
@@ -110,5 +131,5 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     return open && open.email === parsed.canonical ? open.expiresAt : null;
   }
 
-  return { issue, confirm, isVerified, openLinkExpiry, /** For callers that already hold the normalised id and canonical form. */ isPairVerified };
+  return { issue, confirm, confirmCode, isVerified, openLinkExpiry, /** For callers that already hold the normalised id and canonical form. */ isPairVerified };
 }

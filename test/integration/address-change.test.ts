@@ -133,6 +133,21 @@ describe('changing an address', () => {
     await otherDevice.get('/dashboard').set(JSON_ACCEPT).expect(401);
   });
 
+  it('applies a pending address with the code from its mail, for the signed-in user only', async () => {
+    const { id } = await verifiedUser();
+    const agent = await signedIn(id);
+    const target = fresh('bycode');
+    await requestChange(agent, target, RIGHT_PASSWORD);
+    const mail = await nthMail(target, 1);
+    const code = /code[^:]*: ([A-Z2-9]{4}-[A-Z2-9]{4})/.exec(mail.text)![1];
+    const token = (await agent.get('/verify/pending').set(JSON_ACCEPT)).body.csrfToken;
+    const submit = (code: string) => agent.post('/verify/code').set(JSON_ACCEPT).set('X-CSRF-Token', token).send({ code, for: 'change' });
+    expect((await submit(code.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')))).body.error.code).toBe('CODE_INVALID');
+    expect(await host.emailOf(id)).not.toBe(target);
+    expect((await submit(code)).body).toEqual({ status: 'CHANGED' });
+    expect(await host.emailOf(id)).toBe(target);
+  });
+
   it('a newer request supersedes an older one: change to A then B → A\'s link refused, B\'s works', async () => {
     const { id } = await verifiedUser();
     const agent = await signedIn(id);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import request from 'supertest';
-import { emailVerification, VerigateConfigError } from '../../plugin/index.ts';
+import { emailVerification } from '../../plugin/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { newUser } from '../helpers/flow.ts';
 import { TEST_SECRET } from '../helpers/services.ts';
