@@ -4,6 +4,7 @@ import type { StartChangeInput } from '../src/addresses/address-change-service.t
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
 import { createVerigateCore } from '../src/core.ts';
 import type { HealthReport } from '../src/maintenance/health.ts';
+import type { AddressCheck } from '../src/email/address-policy.ts';
 import type { PurgeResult } from '../src/maintenance/purge.ts';
 import type { VerigateUser } from '../src/ports/user.ts';
 import type { UserId } from '../src/users/user-id.ts';
@@ -35,6 +36,12 @@ export interface EmailVerification {
   requestEmailChange(user: VerigateUser, input: Omit<StartChangeInput, 'within'> & HostTransaction): Promise<StartChangeResult>;
   /** The user's pending new (or first) address, if a link to one is still open. */
   pendingEmailChange(user: VerigateUser): Promise<PendingChange | null>;
+  /**
+   * The address rules verigate applies (syntax, disposable domains, your allow/deny lists, the
+   * optional DNS check), for your own forms: `{ ok: true, address, canonical, uniqueKey }` or
+   * `{ ok: false, problem, message }`. Store `address`, and put a unique index on `uniqueKey`.
+   */
+  checkAddress(input: unknown): Promise<AddressCheck>;
   /** Whether this user's current address is verified. */
   isVerified(user: VerigateUser): Promise<boolean>;
   /** Consumes a token outside HTTP (e.g. from a custom route). */
@@ -96,6 +103,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
     requestEmailChange: (user: VerigateUser, input: Omit<StartChangeInput, 'within'> & HostTransaction) =>
       addresses.start(user, { ...input, within: hostTransaction(input) }),
     pendingEmailChange: (user: VerigateUser) => addresses.pending(user),
+    checkAddress: (input: unknown) => config.addressPolicy.check(input),
     isVerified: (user: VerigateUser) => verification.isVerified(user),
     confirm: (token: string) => verification.confirm(token),
     async revoke(userId: UserId) {

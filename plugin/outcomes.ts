@@ -1,4 +1,4 @@
-import type { EmailAddressProblem } from '../src/email/email-address.ts';
+import type { AddressProblem } from '../src/email/address-policy.ts';
 import type { ConfirmStatus } from '../src/verification/results.ts';
 
 /** Every error code the HTTP layer can answer with. Stable: clients may switch on them. */
@@ -45,13 +45,16 @@ export const ERRORS: Record<ErrorCode, ErrorInfo> = {
 };
 
 /** Why an address was refused, in words that say what to do. */
-export const ADDRESS_PROBLEMS: Record<EmailAddressProblem, string> = {
+export const ADDRESS_PROBLEMS: Record<AddressProblem, string> = {
   EMPTY: 'Enter an email address.',
   TOO_LONG: 'The email address is too long. Use a shorter one.',
   CONTROL_CHARACTERS: 'The email address contains characters that are not allowed. Type it again.',
   MISSING_AT: 'The email address needs an @, like name@example.com.',
   LOCAL_PART_INVALID: 'The part before the @ is not a valid mailbox name. Check it for spaces or symbols.',
   DOMAIN_INVALID: 'The part after the @ is not a valid domain name, like example.com.',
+  DISPOSABLE: 'That address is at a temporary (disposable) mail service. Use an address you will keep.',
+  DOMAIN_NOT_ALLOWED: 'Addresses at that domain cannot be used here. Use a different address.',
+  UNDELIVERABLE: 'Mail cannot be delivered to that domain. Check it for typos, or use a different address.',
 };
 
 /** Every outcome of an emailed link (confirm, change, undo) that the result page can show. */

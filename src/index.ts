@@ -13,7 +13,7 @@ export { deriveKeys, type VerigateKeys } from './crypto/keys.ts';
 export { seal, open } from './crypto/seal.ts';
 export { createToken, hashToken, isWellFormedToken } from './tokens/token.ts';
 export { TOKEN_PURPOSES, type TokenPurpose } from './tokens/token-purpose.ts';
-export { parseEmailAddress, canonicalEmail, type ParsedEmailAddress, type EmailAddressProblem } from './email/email-address.ts';
+export * from './email/index.ts';
 export { maskEmail } from './logging/mask-email.ts';
 export { safeReturnTo } from './http/return-to.ts';
 export { isInfrastructureError } from './http/infrastructure-error.ts';

@@ -57,14 +57,14 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return { status: 'INVALID_USER' };
     if (!users) return { status: 'NOT_SUPPORTED' };
-    const parsed = parseEmailAddress(input.newEmail);
+    const parsed = await config.addressPolicy.check(input.newEmail);
     if (!parsed.ok) return { status: 'INVALID_EMAIL', problem: parsed.problem };
     const current = user.email ? parseEmailAddress(user.email) : null;
     if (current?.ok && current.canonical === parsed.canonical) return { status: 'SAME_ADDRESS' };
     const denied = await reauthenticate(user, input);
     if (denied) return denied;
 
-    const to = (input.newEmail as string).trim().normalize('NFC');
+    const to = parsed.address;
     const ttl = { expiresAt: new Date(Date.now() + config.tokenTtlMs), expiresIn: describeDuration(config.tokenTtlMs) };
     // A taken address goes through every step a free one does (pending record, notice to the current
     // address), so neither the answer, the pending page nor the mail the requester gets tells them

@@ -1,11 +1,11 @@
-import type { EmailAddressProblem } from '../email/email-address.ts';
+import type { AddressProblem } from '../email/address-policy.ts';
 import type { UserId } from '../users/user-id.ts';
 
 /** Outcomes of asking for a new (or first) address. A taken address answers `SENT` too: the requester learns nothing. */
 export type StartChangeResult =
   | { status: 'SENT'; expiresAt: Date }
   | { status: 'INVALID_USER' }
-  | { status: 'INVALID_EMAIL'; problem: EmailAddressProblem }
+  | { status: 'INVALID_EMAIL'; problem: AddressProblem }
   | { status: 'SAME_ADDRESS' }
   /** A change of an existing address needs the current password (or a recent sign-in). */
   | { status: 'REAUTH_REQUIRED' }

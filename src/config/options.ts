@@ -5,6 +5,7 @@ import type { MailTransport } from '../ports/mail.ts';
 import type { DatabaseSettings } from '../storage/database-settings.ts';
 import type { UserStore } from '../users/user-store.ts';
 import type { UserId } from '../users/user-id.ts';
+import type { AddressOptions } from '../email/address-options.ts';
 import type { RedisHashCommands } from '../sessions/session-index.ts';
 
 /** An ioredis `Redis` or `Cluster` (verigate calls plain commands on it and never closes it). */
@@ -92,6 +93,12 @@ export interface CoreOptions {
   environment?: Environment;
   /** Name shown in pages and emails. Default: the host name of `baseUrl`. */
   appName?: string;
+  /**
+   * Which addresses may be used (at sign-up verification, add-email and change): disposable
+   * domains refused by default, host allow/deny lists, an optional DNS check, and the case rule of
+   * the uniqueness key. Default: `{ disposable: true }`.
+   */
+  addresses?: AddressOptions;
   /** The host's user table, for adding or changing an address and re-authentication. Default: none (those pages answer 404). */
   users?: UserStore;
   /**

@@ -4,10 +4,11 @@ import { bool, checkKeys, duration, fail, isObject, positiveInt } from './checks
 import type { CoreOptions, Environment } from './options.ts';
 import { resolveDatabase } from './resolve-database.ts';
 import { isMikroOrmEntityManager } from '../db/mikro-orm.ts';
+import { createAddressPolicy } from '../email/address-policy.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
-  'environment', 'appName', 'users', 'redis', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
+  'environment', 'appName', 'addresses', 'users', 'redis', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead'] as const;
 const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken'] as const;
@@ -157,6 +158,7 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
     tokenTtlMs: duration('tokenTtl', options.tokenTtl, '24h'),
     undoTtlMs: duration('undoTtl', options.undoTtl, '7d'),
     appName: typeof options.appName === 'string' && options.appName ? options.appName : url.hostname,
+    addressPolicy: createAddressPolicy(options.addresses ?? {}),
     users: resolveFunctions('VERIGATE_INVALID_USERS', 'users', options.users, USER_STORE_KEYS, ['setEmail']),
     redis: resolveRedis(options.redis),
     redisPrefix: resolvePrefix(options.redisPrefix),

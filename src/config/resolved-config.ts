@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { MailTransport } from '../ports/mail.ts';
 import type { ResolvedDatabaseSettings } from '../storage/database-settings.ts';
 import type { UserStore } from '../users/user-store.ts';
+import type { AddressPolicy } from '../email/address-policy.ts';
 import type { Environment, RedisClientLike, VerigateHooks } from './options.ts';
 
 /** Core options after validation and defaults: frozen, and free of the secret so it may be inspected safely. */
@@ -23,6 +24,8 @@ export interface ResolvedConfig {
   readonly undoTtlMs: number;
   readonly appName: string;
   readonly users?: UserStore;
+  /** The resolved `addresses` option as a checker. */
+  readonly addressPolicy: AddressPolicy;
   readonly redis?: RedisClientLike;
   readonly redisPrefix: string;
   readonly redisTimeoutMs: number;

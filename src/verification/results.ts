@@ -1,4 +1,4 @@
-import type { EmailAddressProblem } from '../email/email-address.ts';
+import type { AddressProblem } from '../email/address-policy.ts';
 import type { UserId } from '../users/user-id.ts';
 
 /**
@@ -10,7 +10,7 @@ export type IssueResult =
   | { status: 'ALREADY_VERIFIED' }
   /** The user has no address on file: ask for one (add-email) instead. */
   | { status: 'NO_EMAIL' }
-  | { status: 'INVALID_EMAIL'; problem: EmailAddressProblem }
+  | { status: 'INVALID_EMAIL'; problem: AddressProblem }
   /** The id is missing or of an unusable type; a host bug, reported as a value so it never becomes a 500. */
   | { status: 'INVALID_USER' }
   | { status: 'RATE_LIMITED'; retryAfterSeconds: number };

@@ -56,12 +56,12 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return { status: 'INVALID_USER' };
     if (user.email === null || user.email === undefined || user.email === '') return { status: 'NO_EMAIL' };
-    const parsed = parseEmailAddress(user.email);
+    const parsed = await config.addressPolicy.check(user.email);
     if (!parsed.ok) return { status: 'INVALID_EMAIL', problem: parsed.problem };
 
     const token = createToken();
     const code = createCode();
-    const to = user.email.trim();
+    const to = parsed.address;
     const email = await renderer.render('verify', {
       appName: config.appName,
       email: to,

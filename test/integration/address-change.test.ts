@@ -148,6 +148,22 @@ describe('changing an address', () => {
     expect(await host.emailOf(id)).toBe(target);
   });
 
+  it('refuses disposable and malformed addresses with a message that says what to do, and stores nothing', async () => {
+    const { id } = await verifiedUser();
+    const agent = await signedIn(id);
+    const disposable = await requestChange(agent, `someone@sub.mailinator.com`, RIGHT_PASSWORD, 422);
+    expect(disposable.body.error).toMatchObject({ code: 'INVALID_EMAIL' });
+    expect(disposable.body.error.message).toContain('temporary');
+    const broken = await requestChange(agent, 'a@b@c', RIGHT_PASSWORD, 422);
+    expect(broken.body.error.code).toBe('INVALID_EMAIL');
+    expect(await rowsFor('verigate_outbox', 'recipient like ?', ['%mailinator%'])).toHaveLength(0);
+    // The HTML form shows the message beside the field and keeps what was typed.
+    const form = await agent.get('/verify/email').expect(200);
+    const page = await agent.post('/verify/email').type('form').send({ email: 'x@mailinator.com', password: RIGHT_PASSWORD, _csrf: /name="_csrf" value="([^"]+)"/.exec(form.text)![1] }).expect(422);
+    expect(page.text).toContain('temporary (disposable) mail service');
+    expect(page.text).toContain('value="x@mailinator.com"');
+  });
+
   it('a newer request supersedes an older one: change to A then B → A\'s link refused, B\'s works', async () => {
     const { id } = await verifiedUser();
     const agent = await signedIn(id);

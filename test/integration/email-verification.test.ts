@@ -34,6 +34,23 @@ describe('emailVerification(options)', () => {
     }
   });
 
+  it('refuses a disposable address at sign-up verification, and checkAddress gives hosts the same rules and a uniqueness key', async () => {
+    const vg = emailVerification({ ...base(), addresses: { deny: ['blocked.test'] } });
+    try {
+      expect(await vg.sendVerification({ id: 'd1', email: 'temp@mailinator.com' })).toEqual({ status: 'INVALID_EMAIL', problem: 'DISPOSABLE' });
+      expect(await vg.sendVerification({ id: 'd2', email: 'a@blocked.test' })).toEqual({ status: 'INVALID_EMAIL', problem: 'DOMAIN_NOT_ALLOWED' });
+      expect(await vg.checkAddress(' Alice@Example.COM ')).toMatchObject({ ok: true, address: 'Alice@Example.COM', canonical: 'Alice@example.com', uniqueKey: 'alice@example.com' });
+      expect(await vg.checkAddress('x@mailinator.com')).toMatchObject({ ok: false, problem: 'DISPOSABLE' });
+    } finally {
+      await vg.close();
+    }
+  });
+
+  it('refuses misspelt address options at start-up', () => {
+    expect(() => emailVerification({ ...base(), addresses: { dispossable: false } } as never)).toThrow(expect.objectContaining({ code: 'VERIGATE_UNKNOWN_OPTION' }));
+    expect(() => emailVerification({ ...base(), addresses: { allow: ['not a domain'] } } as never)).toThrow(expect.objectContaining({ code: 'VERIGATE_INVALID_ADDRESSES' }));
+  });
+
   it.each([
     [{ secret: 'short' }, 'VERIGATE_WEAK_SECRET'],
     [{ baseUrl: 'http://app.test/verify', environment: 'production' }, 'VERIGATE_INSECURE_BASE_URL'],
