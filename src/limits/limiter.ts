@@ -4,7 +4,7 @@ import { LIMIT_RULES, type LimitRule, type ResolvedLimits } from './limit-option
 import { LimiterUnavailableError, unavailable, withDeadline } from './limiter-error.ts';
 import { createRedisClient, type RedisConnection, type RedisConnectionInput } from './redis-client.ts';
 import { throttledWarn } from './throttled-log.ts';
-import { memoryCounter, redisCounter, type WindowCounter } from './window-counter.ts';
+import { memoryCounter, redisCounter, type Taken, type WindowCounter } from './window-counter.ts';
 
 /**
  * Where counts live. `memory`: this process only, for the embedded demo mode and tests (several
@@ -38,10 +38,17 @@ export type LimitResult = { ok: true } | { ok: false; rule: LimitRule; retryAfte
 export interface Limiter {
   /**
    * Takes one point from every window of every listed rule. Refused when any window is full, with
-   * the longest wait among the full ones (whole seconds, at least 1). A refused call costs nothing:
-   * points taken from windows that had room are given back, so hammering an hourly limit does not
-   * use up the daily one. Rejects with `LimiterUnavailableError` (never answers ok) when the store
-   * fails or takes longer than `timeoutMs`.
+   * the longest wait among the full ones (whole seconds, at least 1).
+   *
+   * A refused call costs nothing: its points are given back, so hammering an hourly limit does not
+   * use up the daily one. The windows of one rule are taken shortest first, one after the other, and
+   * a call the short window refuses never reaches the long one: each rule admits exactly its limit
+   * however many app instances race for it. Different rules are counted in parallel, so a burst of
+   * concurrent calls contending for two rules at once may admit fewer than the limit until the
+   * refunds land (never more).
+   *
+   * Rejects with `LimiterUnavailableError` (never answers ok) when the store fails or takes longer
+   * than `timeoutMs`.
    */
   consume(checks: readonly LimitCheck[]): Promise<LimitResult>;
   /** What `consume` would answer, without taking a point (e.g. to show "try again in 20 minutes"). */
@@ -54,10 +61,17 @@ export interface Limiter {
 
 const OK: LimitResult = Object.freeze({ ok: true });
 
-interface Hit {
+/** One rule for one caller key: its windows, shortest first, and the key's MAC. */
+interface Group {
   rule: LimitRule;
-  counter: WindowCounter;
+  windows: readonly WindowCounter[];
   id: string;
+}
+
+/** What a group's consume took (to give back on refusal) and, if refused, the longest wait in ms. */
+interface GroupOutcome {
+  taken: [WindowCounter, Taken][];
+  refusedMs: number | null;
 }
 
 /**
@@ -75,7 +89,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const connection: RedisConnection | undefined = store.kind === 'redis' && limits ? createRedisClient(store.client, { logger, timeoutMs }) : undefined;
   const counters = new Map<LimitRule, WindowCounter[]>();
   for (const rule of LIMIT_RULES) {
-    counters.set(rule, (limits ? limits[rule] : []).map((window) => {
+    const windows = [...(limits ? limits[rule] : [])].sort((a, b) => a.durationMs - b.durationMs);
+    counters.set(rule, windows.map((window) => {
       const keyPrefix = `${prefix}limit:${rule}:${window.durationMs / 1000}s`;
       return connection ? redisCounter(connection.client, window, keyPrefix) : memoryCounter(window, keyPrefix);
     }));
@@ -88,20 +103,19 @@ export function createLimiter(options: LimiterOptions): Limiter {
   // The rule is part of the MAC so one IP's buckets under different rules cannot be linked.
   const lookup = (rule: LimitRule, key: string) => createHmac('sha256', keySecret).update(`limit:${rule}:${key}`).digest('hex').slice(0, 32);
 
-  function hitsOf(checks: readonly LimitCheck[]): Hit[] {
+  function groupsOf(checks: readonly LimitCheck[]): Group[] {
     if (closed) throw new LimiterUnavailableError('the limiter is closed', 'VERIGATE_LIMITER_UNAVAILABLE');
-    return checks.flatMap(({ rule, key }) => {
+    return checks.map(({ rule, key }) => {
       const windows = counters.get(rule);
       if (!windows) throw new TypeError(`Unknown limit rule ${JSON.stringify(rule)}.`);
       if (typeof key !== 'string' || key === '') throw new TypeError(`The key for limit rule ${rule} must be a non-empty string.`);
-      const id = lookup(rule, key);
-      return windows.map((counter) => ({ rule, counter, id }));
-    });
+      return { rule, windows, id: lookup(rule, key) };
+    }).filter((group) => group.windows.length > 0);
   }
 
-  async function run(what: string, hits: Hit[], step: (hit: Hit) => Promise<number | null>): Promise<(number | null)[]> {
+  async function run<T>(what: string, groups: Group[], step: (group: Group) => Promise<T>): Promise<T[]> {
     try {
-      return await withDeadline(Promise.all(hits.map(step)), timeoutMs, what);
+      return await withDeadline(Promise.all(groups.map(step)), timeoutMs, what);
     } catch (error) {
       const failure = unavailable(error);
       warn('Rate limiter store unavailable; refusing requests until it answers (fail closed).', { error: failure.message });
@@ -109,41 +123,59 @@ export function createLimiter(options: LimiterOptions): Limiter {
     }
   }
 
-  function verdict(hits: Hit[], waits: (number | null)[]): LimitResult {
+  const longestWait = (seen: (Taken | null)[]) => seen.reduce<number | null>((worst, t) => (t?.refused && t.msLeft > (worst ?? -1) ? t.msLeft : worst), null);
+
+  async function consumeGroup({ windows, id }: Group): Promise<GroupOutcome> {
+    const taken: [WindowCounter, Taken][] = [];
+    for (const [i, window] of windows.entries()) {
+      const t = await window.consume(id);
+      taken.push([window, t]);
+      if (t.refused) {
+        // The longer windows are not taken, only looked at, so the wait covers them too.
+        const rest = await Promise.all(windows.slice(i + 1).map((w) => w.peek(id)));
+        return { taken, refusedMs: longestWait([t, ...rest]) };
+      }
+    }
+    return { taken, refusedMs: null };
+  }
+
+  function verdict(groups: Group[], waits: (number | null)[]): LimitResult {
     let worst = -1;
     waits.forEach((wait, i) => {
       if (wait !== null && (worst < 0 || wait > waits[worst]!)) worst = i;
     });
     if (worst < 0) return OK;
-    return { ok: false, rule: hits[worst].rule, retryAfterSeconds: Math.max(1, Math.ceil(waits[worst]! / 1000)) };
+    return { ok: false, rule: groups[worst].rule, retryAfterSeconds: Math.max(1, Math.ceil(waits[worst]! / 1000)) };
   }
 
-  function refund(hit: Hit): void {
-    // Not awaited: the answer is already known; close() waits for these.
-    const done = withDeadline(hit.counter.refund(hit.id), timeoutMs, 'refund')
-      .catch((error: unknown) => warn('Rate limiter could not give back a point; the window stays one lower until it ends.', { error: unavailable(error).message }))
+  function refund(id: string, window: WindowCounter, taken: Taken): void {
+    // Not awaited: the answer is already known; close() waits for these. The refusing window is
+    // refunded too, or a burst of concurrent calls would keep it (and so the user) locked.
+    const done = withDeadline(window.refund(id, taken), timeoutMs, 'refund')
+      .catch((error: unknown) => warn('Rate limiter could not give back a point; it stays spent until its window ends.',
+        { error: unavailable(error).message }))
       .finally(() => pending.delete(done));
     pending.add(done);
   }
 
   return {
     async consume(checks) {
-      const hits = hitsOf(checks);
-      if (hits.length === 0) return OK;
-      const waits = await run('consume', hits, (hit) => hit.counter.consume(hit.id));
-      const result = verdict(hits, waits);
-      if (!result.ok) hits.forEach((hit, i) => waits[i] === null && refund(hit));
+      const groups = groupsOf(checks);
+      if (groups.length === 0) return OK;
+      const outcomes = await run('consume', groups, consumeGroup);
+      const result = verdict(groups, outcomes.map((o) => o.refusedMs));
+      if (!result.ok) outcomes.forEach((o, i) => o.taken.forEach(([window, t]) => refund(groups[i].id, window, t)));
       return result;
     },
     async peek(checks) {
-      const hits = hitsOf(checks);
-      return hits.length === 0 ? OK : verdict(hits, await run('peek', hits, (hit) => hit.counter.peek(hit.id)));
+      const groups = groupsOf(checks);
+      if (groups.length === 0) return OK;
+      const waits = await run('peek', groups, async ({ windows, id }) => longestWait(await Promise.all(windows.map((w) => w.peek(id)))));
+      return verdict(groups, waits);
     },
     async reset(rule, key) {
-      const hits = hitsOf([{ rule, key }]);
-      await run('reset', hits, async (hit) => {
-        await hit.counter.reset(hit.id);
-        return null;
+      await run('reset', groupsOf([{ rule, key }]), async ({ windows, id }) => {
+        await Promise.all(windows.map((w) => w.reset(id)));
       });
     },
     async close() {

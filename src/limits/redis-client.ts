@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { fail, isObject } from '../config/checks.ts';
 import { defaultLogger, type Logger } from '../ports/logger.ts';
+import { withDeadline } from './limiter-error.ts';
 import { throttledWarn } from './throttled-log.ts';
 
 /** An ioredis single-node client or Cluster. */
@@ -56,7 +57,8 @@ function parseUrl(text: string): URL {
     url = new URL(text.trim());
   } catch { /* reported below */ }
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
-    fail(CODE, 'Redis addresses must be redis:// or rediss:// URLs.', `Got one that is not; e.g. 'redis://127.0.0.1:6379' or for a cluster 'redis://a:7000,redis://b:7000'.`);
+    fail(CODE, 'Redis addresses must be redis:// or rediss:// URLs.',
+      `Got one that is not; e.g. 'redis://127.0.0.1:6379' or for a cluster 'redis://a:7000,redis://b:7000'.`);
   }
   return url;
 }
@@ -146,7 +148,7 @@ export function createRedisClient(input: RedisConnectionInput, options: RedisCli
     owned: true,
     async close() {
       try {
-        await client.quit();
+        await withDeadline(client.quit(), timeoutMs, 'quit');
       } catch {
         // Already down or mid-reconnect: nothing to say goodbye to.
       } finally {
