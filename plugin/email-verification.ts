@@ -92,7 +92,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const respond = createResponder(config, web, views);
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
-  const deps = { config, web, verification, addresses, respond, csrf, sessions };
+  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter };
 
   return Object.freeze({
     router: createRouter(deps),

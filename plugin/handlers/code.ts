@@ -3,7 +3,7 @@ import { asyncHandler } from '../async-handler.ts';
 import { wantsJson } from '../negotiate.ts';
 import { ERRORS, RESULT_SLUGS, type ErrorCode } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
-import { bodyOf, signedInUser, type HandlerDeps } from './deps.ts';
+import { bodyOf, signedInUser, withinIpLimit, type HandlerDeps } from './deps.ts';
 import { renderPending } from './pending.ts';
 import { afterAddressProven } from './session-effects.ts';
 
@@ -23,6 +23,7 @@ export function codeHandler(deps: HandlerDeps) {
     const user = await signedInUser(req, res, deps, routerPath(config, '/pending'));
     if (!user) return;
     if (!csrf.accepts(req)) return respond.fail(req, res, 'CSRF_INVALID');
+    if (!(await withinIpLimit(req, res, deps, ['codeAttemptsPerIp']))) return;
     const body = bodyOf(req);
     const me = { id: user.id, email: user.email };
     const result = body.for === 'change' ? await addresses.confirmCode(me, body.code) : await verification.confirmCode(me, body.code);

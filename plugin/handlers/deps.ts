@@ -3,6 +3,8 @@ import type { AddressChangeService } from '../../src/addresses/address-change-se
 import type { ResolvedConfig } from '../../src/config/resolved-config.ts';
 import type { VerificationService } from '../../src/verification/verification-service.ts';
 import type { CsrfGuard } from '../csrf.ts';
+import type { Limiter } from '../../src/limits/limiter.ts';
+import type { LimitRule } from '../../src/limits/limit-options.ts';
 import type { Responder } from '../respond.ts';
 import type { SessionControl } from '../session-control.ts';
 import { sessionBag } from '../session-bag.ts';
@@ -16,6 +18,19 @@ export interface HandlerDeps {
   respond: Responder;
   csrf: CsrfGuard;
   sessions: SessionControl;
+  limiter: Limiter;
+}
+
+/**
+ * Takes one point per listed rule for this client's IP (`req.ip`, so the host's `trust proxy`
+ * applies). Answers 429 with `Retry-After` and returns false when limited.
+ */
+export async function withinIpLimit(req: Request, res: Response, deps: HandlerDeps, rules: readonly LimitRule[]): Promise<boolean> {
+  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const result = await deps.limiter.consume(rules.map((rule) => ({ rule, key: ip })));
+  if (result.ok) return true;
+  await deps.respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
+  return false;
 }
 
 /** Where "Continue" goes: the page the gate stopped the user at, if we kept one, else the configured path. */

@@ -33,7 +33,7 @@ async function renderForm(req: Request, res: Response, deps: HandlerDeps, user: 
 /** GET /email — add an address (account without one) or change it. */
 export function emailFormHandler(deps: HandlerDeps) {
   return asyncHandler(async (req, res) => {
-    if (!deps.config.users) return deps.respond.fail(req, res, 'NOT_FOUND');
+    if (!deps.config.users?.setEmail) return deps.respond.fail(req, res, 'NOT_FOUND');
     const user = await signedInUser(req, res, deps, routerPath(deps.config, '/email'));
     if (!user) return;
     if (wantsJson(req)) {
@@ -59,13 +59,13 @@ const FAILURES: Partial<Record<StartChangeResult['status'], ErrorCode>> = {
 export function emailSubmitHandler(deps: HandlerDeps) {
   const { config, addresses, respond, csrf } = deps;
   return asyncHandler(async (req, res) => {
-    if (!config.users) return respond.fail(req, res, 'NOT_FOUND');
+    if (!config.users?.setEmail) return respond.fail(req, res, 'NOT_FOUND');
     const user = await signedInUser(req, res, deps, routerPath(config, '/email'));
     if (!user) return;
     if (!csrf.accepts(req)) return respond.fail(req, res, 'CSRF_INVALID');
     const body = bodyOf(req);
     const result = await addresses.start({ id: user.id, email: user.email }, {
-      newEmail: body.email, password: body.password, recentlyAuthenticated: !(await needsPassword(req, user, deps)),
+      newEmail: body.email, password: body.password, recentlyAuthenticated: !(await needsPassword(req, user, deps)), ip: req.ip,
     });
     if (result.status === 'SENT') {
       // No expiry in the answer: it must read the same for a taken address as for a free one.

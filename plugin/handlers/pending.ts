@@ -41,7 +41,7 @@ export async function renderPending(req: Request, res: Response, deps: HandlerDe
     codeAction: routerPath(config, '/code'),
     codeFor: change ? 'change' : 'verify',
     problem: problem ?? null,
-    changeUrl: config.users ? routerPath(config, '/email') : null,
+    changeUrl: config.users?.setEmail ? routerPath(config, '/email') : null,
   }, problem?.status ?? 200);
 }
 

@@ -3,6 +3,7 @@ import { wantsJson } from '../negotiate.ts';
 import { ADDRESS_PROBLEMS } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { requireSessionBag } from '../session-bag.ts';
+import { isVerifiedForRequest } from '../verified-session.ts';
 import { continueUrl, signedInUser, type HandlerDeps } from './deps.ts';
 
 /** POST /resend — session-bound, so CSRF-protected. Supersedes the user's older link. */
@@ -13,7 +14,10 @@ export function resendHandler(deps: HandlerDeps) {
     if (!user) return;
     if (!csrf.accepts(req)) return respond.fail(req, res, 'CSRF_INVALID');
 
-    const result = await verification.issue({ id: user.id, email: user.email });
+    // Already verified: nothing to send, and no send allowance spent on it.
+    const result = (await isVerifiedForRequest(req, user, verification))
+      ? { status: 'ALREADY_VERIFIED' as const }
+      : await verification.issue({ id: user.id, email: user.email }, { ip: req.ip });
     switch (result.status) {
       case 'SENT':
         if (wantsJson(req)) return void res.status(202).json({ status: 'SENT', expiresAt: result.expiresAt.toISOString() });

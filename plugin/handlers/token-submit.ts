@@ -5,7 +5,7 @@ import { isSameOriginRequest } from '../csrf.ts';
 import { wantsJson } from '../negotiate.ts';
 import { isSuccess, RESULT_SLUGS, type ErrorCode, type ResultStatus } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
-import { bodyOf, type HandlerDeps } from './deps.ts';
+import { bodyOf, withinIpLimit, type HandlerDeps } from './deps.ts';
 
 /**
  * POST of an emailed link's button: consumes the token. The token is the request's own secret, so
@@ -19,6 +19,8 @@ export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: Han
   const origin = new URL(config.baseUrl).origin;
   return asyncHandler(async (req: Request, res: Response) => {
     if (!isSameOriginRequest(req, origin)) return respond.fail(req, res, 'CSRF_INVALID');
+    // Guessing a 256-bit token is hopeless, but a flood of attempts is not free: limited per IP.
+    if (!(await withinIpLimit(req, res, deps, ['attemptsPerIp']))) return;
     const result = await consume(bodyOf(req).token);
     const ok = isSuccess(result.status);
     if (ok && afterSuccess) {

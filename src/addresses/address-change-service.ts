@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolved-config.ts';
 import type { VerigateKeys } from '../crypto/keys.ts';
 import type { DbAccess } from '../db/db-access.ts';
+import type { Limiter } from '../limits/limiter.ts';
+import { refusalOf, sendChecks, type LimitContext } from '../verification/send-limits.ts';
 import type { SqlContext } from '../db/sql-context.ts';
 import { parseEmailAddress } from '../email/email-address.ts';
 import { maskEmail } from '../logging/mask-email.ts';
@@ -21,10 +23,11 @@ export interface AddressChangeDeps {
   keys: VerigateKeys;
   db: DbAccess;
   renderer: EmailRenderer;
+  limiter: Limiter;
   onQueued?: () => void;
 }
 
-export interface StartChangeInput {
+export interface StartChangeInput extends LimitContext {
   newEmail: unknown;
   /** The current password, checked through `users.verifyPassword` when the account already has an address. */
   password?: unknown;
@@ -46,23 +49,31 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
   const { users } = config;
   const link = (path: string, token: string) => `${config.baseUrl}${path}?token=${token}`;
 
-  async function reauthenticate(user: VerigateUser, input: StartChangeInput): Promise<StartChangeResult | null> {
+  /** A change of an existing address needs the password, limited like every secret: per user and per IP. */
+  async function reauthenticate(user: VerigateUser, userKey: string, input: StartChangeInput): Promise<StartChangeResult | null> {
     if (user.email === null || input.recentlyAuthenticated) return null;
     if (!users?.verifyPassword) return { status: 'NOT_SUPPORTED' };
     if (typeof input.password !== 'string' || input.password === '') return { status: 'REAUTH_REQUIRED' };
-    return (await users.verifyPassword(user.id, input.password)) ? null : { status: 'WRONG_PASSWORD' };
+    const checks = [{ rule: 'passwordAttemptsPerUser' as const, key: userKey }, ...(input.ip ? [{ rule: 'attemptsPerIp' as const, key: input.ip }] : [])];
+    const refused = await refusalOf(deps.limiter, checks);
+    if (refused) return refused;
+    if (!(await users.verifyPassword(user.id, input.password))) return { status: 'WRONG_PASSWORD' };
+    await deps.limiter.reset('passwordAttemptsPerUser', userKey);
+    return null;
   }
 
   async function start(user: VerigateUser, input: StartChangeInput): Promise<StartChangeResult> {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return { status: 'INVALID_USER' };
-    if (!users) return { status: 'NOT_SUPPORTED' };
+    if (!users?.setEmail) return { status: 'NOT_SUPPORTED' };
     const parsed = await config.addressPolicy.check(input.newEmail);
     if (!parsed.ok) return { status: 'INVALID_EMAIL', problem: parsed.problem };
     const current = user.email ? parseEmailAddress(user.email) : null;
     if (current?.ok && current.canonical === parsed.canonical) return { status: 'SAME_ADDRESS' };
-    const denied = await reauthenticate(user, input);
+    const denied = await reauthenticate(user, id.key, input);
     if (denied) return denied;
+    const limited = await refusalOf(deps.limiter, sendChecks(id.key, parsed.limitKey, input));
+    if (limited) return limited;
 
     const to = parsed.address;
     const ttl = { expiresAt: new Date(Date.now() + config.tokenTtlMs), expiresIn: describeDuration(config.tokenTtlMs) };

@@ -32,7 +32,7 @@ export function createChangeConfirmation(deps: AddressChangeDeps) {
   async function apply(tx: SqlContext, consumed: ConsumedToken): Promise<ConfirmChangeResult> {
     const userId = restoreUserId(consumed.userId, consumed.userIdType);
     const previousEmail = consumed.email === '' ? null : consumed.email;
-    const switched = await users!.setEmail(userId, consumed.newEmail!, setEmailContext(tx, previousEmail));
+    const switched = await users!.setEmail!(userId, consumed.newEmail!, setEmailContext(tx, previousEmail));
     return switched ? { status: 'CHANGED', userId, previousEmail, email: consumed.newEmail! } : { status: 'CHANGE_STALE' };
   }
 
@@ -47,7 +47,7 @@ export function createChangeConfirmation(deps: AddressChangeDeps) {
 
   /** The link sent to the new address. */
   async function confirm(token: unknown): Promise<ConfirmChangeResult> {
-    if (!isWellFormedToken(token) || !users) return { status: 'TOKEN_INVALID' };
+    if (!isWellFormedToken(token) || !users?.setEmail) return { status: 'TOKEN_INVALID' };
     return announce(await db.transaction(async (tx): Promise<ConfirmChangeResult> => {
       const outcome = await consumeToken(tx, 'email_change', hashToken(keys.tokenHash, token), { recordVerified: true, supersede: SUPERSEDED_BY_CHANGE });
       return outcome.consumed ? apply(tx, outcome.consumed) : { status: UNUSABLE_STATUS[outcome.reason] } as ConfirmChangeResult;
@@ -59,7 +59,7 @@ export function createChangeConfirmation(deps: AddressChangeDeps) {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return { status: 'INVALID_USER' };
     const code = normaliseCode(input);
-    if (!code || !users) return { status: 'CODE_MALFORMED' };
+    if (!code || !users?.setEmail) return { status: 'CODE_MALFORMED' };
     return announce(await db.transaction(async (tx) => {
       const outcome = await consumeByCode(tx, 'email_change', id.key, hashCode(keys.tokenHash, code), { maxAttempts: MAX_CODE_ATTEMPTS, supersede: SUPERSEDED_BY_CHANGE });
       if (outcome.consumed) return apply(tx, outcome.consumed);
@@ -69,7 +69,7 @@ export function createChangeConfirmation(deps: AddressChangeDeps) {
 
   /** The undo link sent to the previous address: restores it, and cancels every open link of the account. */
   async function undo(token: unknown): Promise<UndoChangeResult> {
-    if (!isWellFormedToken(token) || !users) return { status: 'TOKEN_INVALID' };
+    if (!isWellFormedToken(token) || !users?.setEmail) return { status: 'TOKEN_INVALID' };
     const result = await db.transaction(async (tx): Promise<UndoChangeResult> => {
       const outcome = await consumeToken(tx, 'change_revoke', hashToken(keys.tokenHash, token),
         { recordVerified: true, supersede: ['verify', 'email_change', 'change_revoke'] });
@@ -78,7 +78,7 @@ export function createChangeConfirmation(deps: AddressChangeDeps) {
       const userId = restoreUserId(key, userIdType);
       const expected = await expectedCurrentEmail(tx, key, id, restored);
       if (expected !== restored) {
-        const switched = await users.setEmail(userId, restored, setEmailContext(tx, expected));
+        const switched = await users.setEmail!(userId, restored, setEmailContext(tx, expected));
         if (!switched) return { status: 'UNDO_STALE' };
       }
       return { status: 'REVERTED', userId, email: restored, revertedEmail: reverted! };

@@ -6,10 +6,17 @@ import type { DatabaseSettings } from '../storage/database-settings.ts';
 import type { UserStore } from '../users/user-store.ts';
 import type { UserId } from '../users/user-id.ts';
 import type { AddressOptions } from '../email/address-options.ts';
+import type { LimitOptions } from '../limits/limit-options.ts';
 import type { RedisHashCommands } from '../sessions/session-index.ts';
 
 /** An ioredis `Redis` or `Cluster` (verigate calls plain commands on it and never closes it). */
 export type RedisClientLike = RedisHashCommands & { status?: string };
+
+/** A cluster node: `'redis://host:port'` or `{ host, port }`. */
+export type RedisNode = string | { host: string; port: number };
+
+/** Where Redis is: a client of yours, a URL, a list of cluster node URLs or `{ cluster: nodes }`. */
+export type RedisOption = RedisClientLike | string | readonly RedisNode[] | { cluster: readonly RedisNode[] };
 
 export type Environment = 'production' | 'development' | 'test';
 
@@ -102,11 +109,19 @@ export interface CoreOptions {
   /** The host's user table, for adding or changing an address and re-authentication. Default: none (those pages answer 404). */
   users?: UserStore;
   /**
-   * Redis (an ioredis client or Cluster, e.g. the one behind your connect-redis sessions) for the
-   * per-user session index (and, with limits, the rate limiters). Default: none (the session index
-   * lives in verigate's tables).
+   * Redis for the rate limits and the per-user session index: your ioredis client or Cluster (e.g.
+   * the one behind your connect-redis sessions; verigate never closes it), a `redis://` URL, a list
+   * of cluster node URLs, or `{ cluster: [...] }` (verigate then creates a fail-fast client, and
+   * needs the `ioredis` package). Default: none (limits in memory, this process only; the session
+   * index in verigate's tables).
    */
-  redis?: RedisClientLike;
+  redis?: RedisOption;
+  /**
+   * Rate limits on every path that sends mail or checks a secret, per user, per recipient address
+   * and per client IP; see the README for the rules and their defaults (3 sends per user per hour
+   * and 10 per day, …). `false` turns them off (tests only). Default: the documented limits.
+   */
+  limits?: LimitOptions | false;
   /** Longest one Redis command may take before the request gets a 503 (fail closed). Default `'1s'`. */
   redisTimeout?: number | string;
   /** Prefix of every key verigate writes to Redis. Default `'verigate:'`. */

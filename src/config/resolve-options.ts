@@ -5,13 +5,14 @@ import type { CoreOptions, Environment } from './options.ts';
 import { resolveDatabase } from './resolve-database.ts';
 import { isMikroOrmEntityManager } from '../db/mikro-orm.ts';
 import { createAddressPolicy } from '../email/address-policy.ts';
+import { resolveLimitOptions } from '../limits/limit-options.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
-  'environment', 'appName', 'addresses', 'users', 'redis', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
+  'environment', 'appName', 'addresses', 'users', 'redis', 'limits', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead'] as const;
-const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken'] as const;
+const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken', 'findByEmail'] as const;
 const WORKER_KEYS = ['autoStart', 'pollInterval', 'maxAttempts', 'retryBase', 'batchSize', 'sendTimeout', 'lease', 'listen'] as const;
 
 export const MIN_SECRET_LENGTH = 32;
@@ -87,7 +88,7 @@ function resolveFunctions<T>(code: string, name: string, value: unknown, known: 
     if (fn !== undefined && typeof fn !== 'function') fail(code, `${name}.${key} must be a function.`, `Got ${typeof fn}.`);
   }
   for (const key of required) {
-    if (typeof value[key] !== 'function') fail(code, `${name}.${key} is required.`, `e.g. ${name}: { ${key}: async (userId, email, { previousEmail }) => … }; see "Add verigate to an existing app" in the README.`);
+    if (typeof value[key] !== 'function') fail(code, `${name}.${key} is required.`, `e.g. ${name}: { ${key}: async (…) => … }; see the README.`);
   }
   return Object.freeze({ ...value }) as T;
 }
@@ -113,11 +114,13 @@ function resolveMail(value: unknown, environment: Environment): ResolvedConfig['
 function resolveRedis(value: unknown): ResolvedConfig['redis'] {
   if (value === undefined) return undefined;
   const client = value as Record<string, unknown>;
-  if (!isObject(value) || typeof client.hset !== 'function' || typeof client.hgetall !== 'function') {
-    fail('VERIGATE_INVALID_REDIS', 'redis must be an ioredis client or Cluster.',
-      `e.g. redis: new Redis(process.env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), the same client your connect-redis store uses.`);
+  const isClient = isObject(value) && typeof client.hset === 'function' && typeof client.hgetall === 'function';
+  const isAddress = (typeof value === 'string' && /^rediss?:\/\//.test(value)) || Array.isArray(value) || (isObject(value) && Array.isArray(client.cluster));
+  if (!isClient && !isAddress) {
+    fail('VERIGATE_INVALID_REDIS', 'redis must be an ioredis client or Cluster, a redis:// URL, a list of cluster node URLs or { cluster: [...] }.',
+      `e.g. redis: process.env.REDIS_URL, or the same ioredis client your connect-redis store uses.`);
   }
-  return value as unknown as ResolvedConfig['redis'];
+  return value as ResolvedConfig['redis'];
 }
 
 function resolvePrefix(value: unknown): string {
@@ -159,8 +162,9 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
     undoTtlMs: duration('undoTtl', options.undoTtl, '7d'),
     appName: typeof options.appName === 'string' && options.appName ? options.appName : url.hostname,
     addressPolicy: createAddressPolicy(options.addresses ?? {}),
-    users: resolveFunctions('VERIGATE_INVALID_USERS', 'users', options.users, USER_STORE_KEYS, ['setEmail']),
+    users: resolveFunctions('VERIGATE_INVALID_USERS', 'users', options.users, USER_STORE_KEYS),
     redis: resolveRedis(options.redis),
+    limits: resolveLimitOptions(options.limits),
     redisPrefix: resolvePrefix(options.redisPrefix),
     redisTimeoutMs: duration('redisTimeout', options.redisTimeout, '1s'),
     sessionLifetimeMs: duration('sessionLifetime', options.sessionLifetime, '30d'),

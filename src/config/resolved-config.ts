@@ -5,7 +5,8 @@ import type { MailTransport } from '../ports/mail.ts';
 import type { ResolvedDatabaseSettings } from '../storage/database-settings.ts';
 import type { UserStore } from '../users/user-store.ts';
 import type { AddressPolicy } from '../email/address-policy.ts';
-import type { Environment, RedisClientLike, VerigateHooks } from './options.ts';
+import type { Environment, RedisOption, VerigateHooks } from './options.ts';
+import type { ResolvedLimits } from '../limits/limit-options.ts';
 
 /** Core options after validation and defaults: frozen, and free of the secret so it may be inspected safely. */
 export interface ResolvedConfig {
@@ -26,7 +27,8 @@ export interface ResolvedConfig {
   readonly users?: UserStore;
   /** The resolved `addresses` option as a checker. */
   readonly addressPolicy: AddressPolicy;
-  readonly redis?: RedisClientLike;
+  readonly redis?: RedisOption;
+  readonly limits: ResolvedLimits | false;
   readonly redisPrefix: string;
   readonly redisTimeoutMs: number;
   readonly sessionLifetimeMs: number;

@@ -24,9 +24,9 @@ export interface UserStore {
    * `context.previousEmail` (compare-and-set, e.g. `UPDATE users SET email = $new WHERE id = $id
    * AND email = $previous`). Return `true` if the address is now `email` (switched, or already
    * was), `false` if it is something else: then the change is stale and verigate refuses it.
-   * Required for the add-email and change-email pages.
+   * Needed for the add-email and change-email pages (without it they answer 404).
    */
-  setEmail(userId: UserId, email: string, context: SetEmailContext): Promise<boolean> | boolean;
+  setEmail?(userId: UserId, email: string, context: SetEmailContext): Promise<boolean> | boolean;
   /** Check the user's current password before an address change. Without it, `recentLogin` must be set. */
   verifyPassword?(userId: UserId, password: string): Promise<boolean> | boolean;
   /**
@@ -35,4 +35,10 @@ export interface UserStore {
    * unique index decides inside `setEmail`, which should return `false`).
    */
   isEmailTaken?(email: string, exceptUserId: UserId): Promise<boolean> | boolean;
+  /**
+   * The account that uses `email` (canonical form; match it the way your unique index does), as
+   * `{ id, email }`, or null. Enables "send me a new link" for people who are not signed in
+   * (lost the mail, another device). Default: none (that form is not offered).
+   */
+  findByEmail?(email: string): Promise<{ id: UserId; email: string | null } | null> | { id: UserId; email: string | null } | null;
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolved-config.ts';
 import type { VerigateKeys } from '../crypto/keys.ts';
 import type { DbAccess } from '../db/db-access.ts';
+import type { Limiter } from '../limits/limiter.ts';
+import { refusalOf, sendChecks, type LimitContext } from './send-limits.ts';
 import type { SqlContext } from '../db/sql-context.ts';
 import { parseEmailAddress } from '../email/email-address.ts';
 import { sealMail } from '../outbox/outbox-store.ts';
@@ -21,12 +23,13 @@ export interface VerificationServiceDeps {
   keys: VerigateKeys;
   db: DbAccess;
   renderer: EmailRenderer;
+  limiter: Limiter;
   /** Called after a message is committed to the outbox, e.g. to wake the worker. */
   onQueued?: () => void;
 }
 
 /** Options of one `issue` call. */
-export interface IssueOptions {
+export interface IssueOptions extends LimitContext {
   /** The host's open transaction: the token and its email commit or roll back with the host's rows. */
   within?: SqlContext;
 }
@@ -58,6 +61,8 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     if (user.email === null || user.email === undefined || user.email === '') return { status: 'NO_EMAIL' };
     const parsed = await config.addressPolicy.check(user.email);
     if (!parsed.ok) return { status: 'INVALID_EMAIL', problem: parsed.problem };
+    const refused = await refusalOf(deps.limiter, sendChecks(id.key, parsed.limitKey, options));
+    if (refused) return refused;
 
     const token = createToken();
     const code = createCode();

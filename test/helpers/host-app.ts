@@ -31,6 +31,8 @@ export function createHostApp(
     appName: 'Test App',
     getUser: (req) => (req.session?.user as SessionUser | undefined) ?? null,
     logger: { info() {}, warn() {}, error() {} },
+    // These hosts serve tests of other features, many requests from one IP; limits have their own tests.
+    limits: false,
     worker: { autoStart: false, retryBase: '1s' },
     ...overrides,
   });

@@ -29,6 +29,8 @@ export async function createUsersHost(services: RealServices, overrides: Partial
     baseUrl: 'https://app.test/verify', secret: TEST_SECRET, database: services.db.url,
     mail: { from: 'Host <no-reply@app.test>', transport: services.sink.url },
     logger: { info() {}, warn() {}, error() {} }, worker: { autoStart: false },
+    // Many requests from one IP across the file; limits have their own tests.
+    limits: false,
     users: {
       setEmail: async (id, email, { previousEmail, query }) => (await query(
         'update host_user set email = $1 where id = $2 and (email is not distinct from $3 or email = $1) returning 1', [email, id, previousEmail])).length > 0,
