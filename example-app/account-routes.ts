@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import express, { type Request, type Router } from 'express';
-import { parseEmailAddress, safeReturnTo, type EmailVerification } from '../plugin/index.ts';
+import { safeReturnTo, type AddressCheck, type EmailVerification } from '../plugin/index.ts';
 import { INVALID_CREDENTIALS_MESSAGE, type Authenticator } from './auth.ts';
 import type { ExampleOrm } from './database.ts';
 import { hashPassword, passwordProblem } from './password.ts';
@@ -35,51 +35,54 @@ function logIn(req: Request, user: SessionUser): Promise<void> {
 
 /**
  * Inserts the user and queues its first link in **one transaction**: if anything fails (the
- * database, verigate), nothing is left behind and the sign-up can simply be retried. `null` when
- * the address is taken, whether seen up front or lost to a concurrent sign-up.
+ * database, verigate), nothing is left behind and the sign-up can simply be retried. `false` when
+ * the address is taken (its uniqueness key, so `Alice@` and `alice@` are one account), whether
+ * seen up front or lost to a concurrent sign-up.
  */
-async function createUser(orm: ExampleOrm, vg: EmailVerification, email: string, password: string): Promise<SessionUser | null> {
-  if (await orm.em.fork().count(ExampleUser, { email })) return null;
-  const passwordHash = await hashPassword(password);
-  const user = { id: randomUUID(), email };
+async function createUser(orm: ExampleOrm, vg: EmailVerification, address: AddressCheck & { ok: true }, passwordHash: string): Promise<boolean> {
+  if (await orm.em.fork().count(ExampleUser, { emailKey: address.uniqueKey })) return false;
+  const user = { id: randomUUID(), email: address.address };
   try {
     await orm.em.fork().transactional(async (tx) => {
-      await tx.insert(ExampleUser, { ...user, passwordHash, createdAt: new Date() });
+      await tx.insert(ExampleUser, { ...user, emailKey: address.uniqueKey, passwordHash, createdAt: new Date() });
       await vg.sendVerification(user, { em: tx });
     });
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) return null;
+    if (error instanceof UniqueConstraintViolationException) return false;
     throw error;
   }
-  return user;
+  return true;
 }
 
 export function createAccountRoutes({ orm, vg, authenticator, render }: AccountRouteDeps): Router {
   const router = express.Router();
-  const pendingPath = `${vg.config.basePath}/pending`;
 
   router.get('/signup', (req, res) => render(req, res, 'signup', { title: 'Sign up' }));
 
+  /**
+   * Sign-up never reveals whether an address has an account: a new address and a taken one get the
+   * same answer (and both pay for a password hash). A new account gets its link; the owner of a
+   * taken address gets a notice. Nobody is signed in here: the link proves the address, then the
+   * person signs in, so not even the session cookie differs.
+   */
   router.post('/signup', async (req, res) => {
     const body = bodyOf(req);
     const refuse = (status: number, code: string, message: string, field: string) => wantsJson(req)
       ? void res.status(status).json({ error: { code, message } })
       : render(req, res, 'signup', { title: 'Sign up', error: message, field, email: echo(body.email) }, status);
 
-    const parsed = parseEmailAddress(body.email);
-    if (!parsed.ok) return refuse(422, 'INVALID_EMAIL', parsed.message, 'email');
+    const address = await vg.checkAddress(body.email);
+    if (!address.ok) return refuse(422, 'INVALID_EMAIL', address.message, 'email');
     const weak = passwordProblem(body.password);
     if (weak) return refuse(422, 'WEAK_PASSWORD', weak, 'password');
-    const user = await createUser(orm, vg, parsed.canonical, body.password as string);
-    // Trade-off: this 409 reveals that an account exists for the address, while login hides it.
-    // DESIGN rule 4 wants one uniform answer plus a notice email to the owner; that waits for
-    // verigate's sign-up-notice feature, and until then a clear answer beats a silent dead end.
-    if (!user) return refuse(409, 'EMAIL_TAKEN', 'An account with this email address already exists. Log in instead.', 'email');
+    const passwordHash = await hashPassword(body.password as string);
+    if (!(await createUser(orm, vg, address, passwordHash))) await vg.notifyExistingAccount(address.address);
 
-    await logIn(req, user);
-    if (wantsJson(req)) return void res.status(201).json({ status: 'PENDING', user });
-    res.redirect(303, pendingPath);
+    if (wantsJson(req)) return void res.status(202).json({ status: 'CHECK_INBOX' });
+    res.redirect(303, '/signup/sent');
   });
+
+  router.get('/signup/sent', (req, res) => render(req, res, 'signup-sent', { title: 'Check your inbox', resendUrl: `${vg.config.basePath}/resend` }));
 
   router.get('/login', (req, res) => render(req, res, 'login', { title: 'Log in', returnTo: safeReturnTo(req.query.returnTo) }));
 

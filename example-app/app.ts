@@ -68,7 +68,7 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
       secret: settings.verigateSecret,
       em: orm.em,
       users: mikroOrmUserStore({
-        em: orm.em, entity: ExampleUser,
+        em: orm.em, entity: ExampleUser, uniqueKeyProperty: 'emailKey',
         verifyPassword: (user, password) => verifyPassword(password, String(user.passwordHash)),
       }),
       mail: { from: settings.mailFrom, transport: settings.smtpUrl ?? mailbox!.transport },

@@ -1,7 +1,7 @@
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Request } from 'express';
-import { parseEmailAddress } from '../plugin/index.ts';
+import { parseEmailAddress, uniquenessKey } from '../plugin/index.ts';
 import type { ExampleOrm } from './database.ts';
 import { burnPasswordCheck, PASSWORD_MAX_LENGTH, verifyPassword } from './password.ts';
 import { ExampleUser, type SessionUser } from './user-entity.ts';
@@ -39,7 +39,7 @@ export function createAuthenticator(orm: ExampleOrm): Authenticator {
 async function checkCredentials(orm: ExampleOrm, email: string, password: string): Promise<SessionUser | false> {
   const parsed = parseEmailAddress(email);
   if (!parsed.ok || password.length > PASSWORD_MAX_LENGTH * 2) return burnPasswordCheck(password.slice(0, PASSWORD_MAX_LENGTH));
-  const user = await orm.em.fork().findOne(ExampleUser, { email: parsed.canonical });
+  const user = await orm.em.fork().findOne(ExampleUser, { emailKey: uniquenessKey(parsed.canonical) });
   if (!user) return burnPasswordCheck(password);
   return (await verifyPassword(password, user.passwordHash)) ? { id: user.id, email: user.email } : false;
 }

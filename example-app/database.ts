@@ -32,7 +32,7 @@ async function openOrm(databaseUrl: string | undefined): Promise<ExampleOrm> {
 export async function openDatabase(databaseUrl: string | undefined): Promise<ExampleOrm> {
   const orm = await openOrm(databaseUrl);
   try {
-    await orm.em.execute(CREATE_EXAMPLE_USER_TABLE);
+    for (const statement of CREATE_EXAMPLE_USER_TABLE) await orm.em.execute(statement);
     return orm;
   } catch (error) {
     await orm.close(true).catch(() => {});

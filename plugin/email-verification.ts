@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../src/config/resolved-config.ts';
 import { createVerigateCore } from '../src/core.ts';
 import type { HealthReport } from '../src/maintenance/health.ts';
 import type { AddressCheck } from '../src/email/address-policy.ts';
+import type { NoticeResult } from '../src/verification/account-notice.ts';
 import type { PurgeResult } from '../src/maintenance/purge.ts';
 import type { VerigateUser } from '../src/ports/user.ts';
 import type { UserId } from '../src/users/user-id.ts';
@@ -42,6 +43,12 @@ export interface EmailVerification {
    * `{ ok: false, problem, message }`. Store `address`, and put a unique index on `uniqueKey`.
    */
   checkAddress(input: unknown): Promise<AddressCheck>;
+  /**
+   * For a sign-up form that answers a taken address exactly like a free one: queues a short
+   * "someone tried to sign up with your address" mail to its owner (no token; where to sign in or
+   * reset the password), limited per recipient. The result is for your logs, not for the person.
+   */
+  notifyExistingAccount(email: unknown): Promise<NoticeResult>;
   /** Whether this user's current address is verified. */
   isVerified(user: VerigateUser): Promise<boolean>;
   /** Consumes a token outside HTTP (e.g. from a custom route). */
@@ -92,7 +99,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const respond = createResponder(config, web, views);
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
-  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter };
+  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, anonymous: core.anonymous };
 
   return Object.freeze({
     router: createRouter(deps),
@@ -104,6 +111,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
       addresses.start(user, { ...input, within: hostTransaction(input) }),
     pendingEmailChange: (user: VerigateUser) => addresses.pending(user),
     checkAddress: (input: unknown) => config.addressPolicy.check(input),
+    notifyExistingAccount: (email: unknown) => core.notifyExistingAccount(email, { loginUrl: `${new URL(config.baseUrl).origin}${web.loginPath}` }),
     isVerified: (user: VerigateUser) => verification.isVerified(user),
     confirm: (token: string) => verification.confirm(token),
     async revoke(userId: UserId) {

@@ -6,7 +6,7 @@ import type { HandlerDeps } from './handlers/deps.ts';
 import { emailConfirmPageHandler, emailConfirmSubmitHandler, emailUndoPageHandler, emailUndoSubmitHandler } from './handlers/email-links.ts';
 import { emailFormHandler, emailSubmitHandler } from './handlers/email-form.ts';
 import { pendingHandler } from './handlers/pending.ts';
-import { resendHandler } from './handlers/resend.ts';
+import { resendHandler, resendPageHandler } from './handlers/resend.ts';
 import { resultHandler } from './handlers/result.ts';
 import { setPrivateHeaders } from './respond.ts';
 
@@ -29,6 +29,7 @@ export function createRouter(deps: HandlerDeps): Router {
   const body = [privateHeaders, express.urlencoded({ extended: false, limit: BODY_LIMIT }), express.json({ limit: BODY_LIMIT })];
 
   router.get('/pending', privateHeaders, pendingHandler(deps));
+  router.get('/resend', privateHeaders, resendPageHandler(deps));
   router.post('/resend', body, resendHandler(deps));
   router.post('/code', body, codeHandler(deps));
   router.get('/confirm', privateHeaders, confirmPageHandler(deps));

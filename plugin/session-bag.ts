@@ -11,7 +11,7 @@ export interface VerigateSessionBag {
   /** The user (stored id) this session is indexed for, so it is indexed once, not on every request. */
   indexedFor?: string;
   /** One-time notice for the next page (shown once, then dropped). */
-  flash?: 'sent' | 'change-sent';
+  flash?: 'sent' | 'change-sent' | 'anonymous-sent';
 }
 
 const KEY = 'verigate';

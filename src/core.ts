@@ -17,6 +17,9 @@ import { OUTBOX_CHANNEL } from './outbox/outbox-channel.ts';
 import type { UserId } from './users/user-id.ts';
 import { revokeVerification } from './verification/revoke.ts';
 import { runHook } from './verification/run-hook.ts';
+import { createAnonymousResend } from './verification/anonymous-resend.ts';
+import { createAccountNotice } from './verification/account-notice.ts';
+import { refusalOf } from './verification/send-limits.ts';
 import { createVerificationService } from './verification/verification-service.ts';
 
 /**
@@ -41,6 +44,11 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const shared = { config, keys, db, renderer, onQueued, limiter: redis.limiter };
   const verification = createVerificationService(shared);
   const addresses = createAddressChangeService(shared);
+  const anonymous = createAnonymousResend(config, verification, redis.limiter);
+  const notifyExistingAccount = createAccountNotice({
+    ...shared,
+    allow: async (recipientKey) => (await refusalOf(redis.limiter, [{ rule: 'sendsPerRecipient', key: recipientKey }])) ?? { ok: true },
+  });
   let listening: Promise<Listening | undefined> | undefined;
   if (config.worker.autoStart) {
     storage.ready().then(() => {
@@ -56,6 +64,10 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     config: config as ResolvedConfig,
     verification,
     addresses,
+    /** "Send me a new link" for people who are not signed in (needs `users.findByEmail`). */
+    anonymous,
+    /** Tells the owner of an address someone tried to sign up with (enumeration-safe sign-up forms). */
+    notifyExistingAccount,
     /** Which sessions belong to which user (Redis when configured, else verigate's table). */
     sessions: redis.sessions,
     /** The rate limiter (Redis when configured, else memory), for the web layer's per-IP checks. */

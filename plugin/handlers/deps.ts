@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../../src/config/resolved-config.ts';
 import type { VerificationService } from '../../src/verification/verification-service.ts';
 import type { CsrfGuard } from '../csrf.ts';
 import type { Limiter } from '../../src/limits/limiter.ts';
+import type { AnonymousResend } from '../../src/verification/anonymous-resend.ts';
 import type { LimitRule } from '../../src/limits/limit-options.ts';
 import type { Responder } from '../respond.ts';
 import type { SessionControl } from '../session-control.ts';
@@ -19,6 +20,7 @@ export interface HandlerDeps {
   csrf: CsrfGuard;
   sessions: SessionControl;
   limiter: Limiter;
+  anonymous: AnonymousResend;
 }
 
 /**

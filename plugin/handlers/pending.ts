@@ -7,6 +7,7 @@ import { isVerifiedForRequest } from '../verified-session.ts';
 import { routerPath } from '../router-path.ts';
 import type { RequestUser } from '../web-options.ts';
 import { continueUrl, signedInUser, type HandlerDeps } from './deps.ts';
+import { renderResendPage } from './anonymous-resend.ts';
 
 /**
  * The "check your inbox" page for a user known to be unverified: which address a link went to (or
@@ -49,6 +50,8 @@ export async function renderPending(req: Request, res: Response, deps: HandlerDe
 export function pendingHandler(deps: HandlerDeps) {
   const { config, web, verification } = deps;
   return asyncHandler(async (req, res) => {
+    // Not signed in: the "lost your link?" form, where the host can look addresses up.
+    if (deps.web.getUser(req) === null && deps.anonymous.enabled()) return renderResendPage(req, res, deps);
     const user = await signedInUser(req, res, deps, routerPath(config, '/pending'));
     if (!user) return;
     const returnTo = safeReturnTo(req.query.returnTo);

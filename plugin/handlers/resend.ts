@@ -5,11 +5,13 @@ import { routerPath } from '../router-path.ts';
 import { requireSessionBag } from '../session-bag.ts';
 import { isVerifiedForRequest } from '../verified-session.ts';
 import { continueUrl, signedInUser, type HandlerDeps } from './deps.ts';
+import { anonymousResend, renderResendPage } from './anonymous-resend.ts';
 
 /** POST /resend — session-bound, so CSRF-protected. Supersedes the user's older link. */
 export function resendHandler(deps: HandlerDeps) {
   const { config, web, verification, respond, csrf } = deps;
   return asyncHandler(async (req, res) => {
+    if (deps.web.getUser(req) === null && deps.anonymous.enabled()) return anonymousResend(req, res, deps);
     const user = await signedInUser(req, res, deps, routerPath(config, '/pending'));
     if (!user) return;
     if (!csrf.accepts(req)) return respond.fail(req, res, 'CSRF_INVALID');
@@ -35,5 +37,13 @@ export function resendHandler(deps: HandlerDeps) {
       case 'INVALID_USER':
         return respond.fail(req, res, 'INVALID_USER');
     }
+  });
+}
+
+/** GET /resend — "lost your link?": for someone signed in, the pending page; otherwise the address form. */
+export function resendPageHandler(deps: HandlerDeps) {
+  return asyncHandler(async (req, res) => {
+    if (deps.web.getUser(req) === null && deps.anonymous.enabled()) return renderResendPage(req, res, deps);
+    return res.redirect(303, routerPath(deps.config, '/pending'));
   });
 }

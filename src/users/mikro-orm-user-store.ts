@@ -1,5 +1,6 @@
 import type { UserStore } from './user-store.ts';
 import type { UserId } from './user-id.ts';
+import { uniquenessKey } from '../email/uniqueness-key.ts';
 
 export interface MikroOrmUserStoreOptions {
   /** The host's EntityManager (verigate forks it). */
@@ -10,6 +11,14 @@ export interface MikroOrmUserStoreOptions {
   idProperty?: string;
   /** Email property. Default `'email'`. */
   emailProperty?: string;
+  /**
+   * A property holding `uniquenessKey(email)` under a unique index (so `Alice@x.com` and
+   * `alice@x.com` are one account). When set, it is written with every switch and used for lookups.
+   * Default: none (lookups compare the email property).
+   */
+  uniqueKeyProperty?: string;
+  /** The `caseSensitiveLocalPart` you gave `addresses`, for the unique key. Default `false`. */
+  caseSensitiveLocalPart?: boolean;
   /** Optional password check for re-authentication, e.g. `(user, password) => argon2.verify(user.passwordHash, password)`. */
   verifyPassword?: (user: Record<string, unknown>, password: string) => Promise<boolean> | boolean;
 }
@@ -30,18 +39,27 @@ interface UserEntityManager {
 export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore {
   const id = options.idProperty ?? 'id';
   const email = options.emailProperty ?? 'email';
+  const keyProperty = options.uniqueKeyProperty;
   const where = (userId: UserId, extra: Record<string, unknown> = {}) => ({ [id]: userId, ...extra }) as never;
+  const keyOf = (address: string) => uniquenessKey(address, { caseSensitiveLocalPart: options.caseSensitiveLocalPart ?? false });
+  /** The condition that finds the account using `address`, the way the host's unique index sees it. */
+  const byAddress = (address: string) => (keyProperty ? { [keyProperty]: keyOf(address) } : { [email]: address });
+  const emailData = (address: string) => ({ [email]: address, ...(keyProperty ? { [keyProperty]: keyOf(address) } : {}) }) as never;
 
   return {
     async setEmail(userId, newEmail, context) {
       const em = (context.em as UserEntityManager | undefined) ?? options.em.fork();
-      const switched = await em.nativeUpdate(options.entity as never, where(userId, { [email]: context.previousEmail }), { [email]: newEmail } as never);
+      const switched = await em.nativeUpdate(options.entity as never, where(userId, { [email]: context.previousEmail }), emailData(newEmail));
       if (switched > 0) return true;
       // Idempotent: a retried confirmation whose first run already switched the address.
       return (await em.count(options.entity as never, where(userId, { [email]: newEmail }))) > 0;
     },
     async isEmailTaken(candidate, exceptUserId) {
-      return (await options.em.fork().count(options.entity as never, { [email]: candidate, [id]: { $ne: exceptUserId } } as never)) > 0;
+      return (await options.em.fork().count(options.entity as never, { ...byAddress(candidate), [id]: { $ne: exceptUserId } } as never)) > 0;
+    },
+    async findByEmail(address) {
+      const user = await options.em.fork().findOne(options.entity as never, byAddress(address) as never) as Record<string, unknown> | null;
+      return user ? { id: user[id] as UserId, email: (user[email] as string | null) ?? null } : null;
     },
     ...(options.verifyPassword ? {
       async verifyPassword(userId: UserId, password: string) {

@@ -12,14 +12,14 @@ export type NoticeResult = { status: 'QUEUED' } | { status: 'INVALID_EMAIL' } | 
  * password) through the outbox, and the person at the form learns nothing.
  */
 export function createAccountNotice(deps: { config: ResolvedConfig; keys: VerigateKeys; db: DbAccess; renderer: EmailRenderer; onQueued?: () => void;
-  allow?: (recipientKey: string) => Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> }) {
+  allow?: (recipientKey: string) => Promise<{ ok: true } | { status: 'RATE_LIMITED'; retryAfterSeconds: number }> }) {
   const { config, keys, db, renderer } = deps;
   return async function notifyExistingAccount(email: unknown, options: { loginUrl: string }): Promise<NoticeResult> {
     const checked = await config.addressPolicy.check(email);
     if (!checked.ok) return { status: 'INVALID_EMAIL' };
     // The same limits as any mail to that address: repeated sign-ups must not flood its owner.
     const allowed = await deps.allow?.(checked.limitKey);
-    if (allowed && !allowed.ok) return { status: 'RATE_LIMITED', retryAfterSeconds: allowed.retryAfterSeconds };
+    if (allowed && 'status' in allowed) return allowed;
     const rendered = await renderer.render('account-exists', { appName: config.appName, email: checked.address, loginUrl: options.loginUrl });
     await db.run((ctx) => enqueueMails(ctx, [sealMail(keys.outboxSeal, { kind: 'account-exists', to: checked.address, email: rendered })]));
     deps.onQueued?.();

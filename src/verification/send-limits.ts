@@ -4,6 +4,8 @@ import type { Limiter, LimitCheck, LimitResult } from '../limits/limiter.ts';
 export interface LimitContext {
   /** The client IP (the host's `trust proxy` applied), when the request came over HTTP. */
   ip?: string;
+  /** The recipient (and IP) were already counted for this send, by an earlier step of the same request. */
+  recipientCounted?: boolean;
 }
 
 /**
@@ -11,9 +13,10 @@ export interface LimitContext {
  * tags and Gmail dots folded) and, over HTTP, the client IP. One call, so a refusal costs nothing.
  */
 export function sendChecks(userKey: string | null, recipientKey: string, context: LimitContext = {}): LimitCheck[] {
-  const checks: LimitCheck[] = [{ rule: 'sendsPerRecipient', key: recipientKey }];
+  const checks: LimitCheck[] = [];
+  if (!context.recipientCounted) checks.push({ rule: 'sendsPerRecipient', key: recipientKey });
   if (userKey !== null) checks.push({ rule: 'sendsPerUser', key: userKey });
-  if (context.ip) checks.push({ rule: 'sendsPerIp', key: context.ip });
+  if (context.ip && !context.recipientCounted) checks.push({ rule: 'sendsPerIp', key: context.ip });
   return checks;
 }
 

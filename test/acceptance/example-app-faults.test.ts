@@ -39,12 +39,15 @@ describe('example app when PostgreSQL or Redis misbehave', () => {
     // One verified and one unverified user, signed in.
     const email = fresh();
     verified = request.agent(example.app);
-    await verified.post('/signup').set(JSON_ACCEPT).send({ email, password: PASSWORD }).expect(201);
+    await verified.post('/signup').set(JSON_ACCEPT).send({ email, password: PASSWORD }).expect(202);
+    await verified.post('/login').set(JSON_ACCEPT).send({ email, password: PASSWORD }).expect(200);
     const link = new URL(linkFrom(await services.sink.waitFor((m) => m.to === email)));
     await verified.post('/verify/confirm').type('form').send({ token: link.searchParams.get('token') }).expect(303);
     await verified.get('/dashboard').expect(200);
     unverified = request.agent(example.app);
-    await unverified.post('/signup').set(JSON_ACCEPT).send({ email: fresh(), password: PASSWORD }).expect(201);
+    const second = fresh();
+    await unverified.post('/signup').set(JSON_ACCEPT).send({ email: second, password: PASSWORD }).expect(202);
+    await unverified.post('/login').set(JSON_ACCEPT).send({ email: second, password: PASSWORD }).expect(200);
   }, 60_000);
   afterAll(async () => {
     await example?.close();

@@ -36,6 +36,10 @@ export async function createUsersHost(services: RealServices, overrides: Partial
         'update host_user set email = $1 where id = $2 and (email is not distinct from $3 or email = $1) returning 1', [email, id, previousEmail])).length > 0,
       verifyPassword: async (id, password) => (await em.fork().execute('select 1 from host_user where id = ? and password = ?', [id, password])).length > 0,
       isEmailTaken: async (email, id) => (await em.fork().execute('select 1 from host_user where lower(email) = lower(?) and id <> ?', [email, id])).length > 0,
+      findByEmail: async (email) => {
+        const [row] = await em.fork().execute('select id, email from host_user where lower(email) = lower(?)', [email]);
+        return row ? { id: Number(row.id), email: row.email } : null;
+      },
     },
     ...overrides,
   });

@@ -1,0 +1,37 @@
+import type { Request, Response } from 'express';
+import { describeError } from '../../src/logging/redact.ts';
+import { wantsJson } from '../negotiate.ts';
+import { routerPath } from '../router-path.ts';
+import { requireSessionBag, takeFlash } from '../session-bag.ts';
+import { bodyOf, type HandlerDeps } from './deps.ts';
+
+/** The page for someone who is not signed in and lost their link: one field, the address. */
+export async function renderResendPage(req: Request, res: Response, deps: HandlerDeps, status = 200): Promise<void> {
+  const { config, respond, csrf } = deps;
+  const token = csrf.formToken(req, res);
+  const action = routerPath(config, '/resend');
+  if (wantsJson(req)) return void res.status(status).json({ status: 'SIGNED_OUT', csrfToken: token.value, resend: { method: 'POST', action } });
+  return respond.page(res, 'verify-resend', { title: 'Get a new link', csrf: token, action, flash: takeFlash(req) }, status);
+}
+
+/**
+ * POST /resend without a signed-in user. The answer is the same, and comes as fast, whether the
+ * address is unknown, unverified or already verified: the limits (per IP and per address as typed)
+ * are the only thing awaited; the lookup and the send happen after the answer has gone.
+ */
+export async function anonymousResend(req: Request, res: Response, deps: HandlerDeps): Promise<void> {
+  const { config, respond, csrf, anonymous } = deps;
+  if (!csrf.accepts(req)) return respond.fail(req, res, 'CSRF_INVALID');
+  const email = bodyOf(req).email;
+  const refused = await anonymous.admit(email, { ip: req.ip });
+  if (refused) return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: refused.retryAfterSeconds });
+
+  if (wantsJson(req)) res.status(202).json({ status: 'ACCEPTED' });
+  else {
+    requireSessionBag(req).flash = 'anonymous-sent';
+    res.redirect(303, routerPath(config, '/resend'));
+  }
+  setImmediate(() => {
+    anonymous.send(email).catch((error: unknown) => config.logger.warn('anonymous resend failed', { error: describeError(error) }));
+  });
+}
