@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import express from 'express';
-import { devMailbox, emailVerification, mikroOrmUserStore, type DevMailbox, type EmailVerification, type StoredMail } from '../plugin/index.ts';
+import { altchaChallenge, devMailbox, emailVerification, mikroOrmUserStore, type DevMailbox, type EmailVerification, type StoredMail } from '../plugin/index.ts';
 import { createAccountRoutes } from './account-routes.ts';
 import { createAuthenticator, currentUser } from './auth.ts';
 import { openDatabase, type ExampleOrm } from './database.ts';
@@ -72,7 +73,10 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
         verifyPassword: (user, password) => verifyPassword(password, String(user.passwordHash)),
       }),
       mail: { from: settings.mailFrom, transport: settings.smtpUrl ?? mailbox!.transport },
-      // The Redis behind the sessions, when there is one: the per-user session index lives there.
+      // A self-hosted proof of work on the "send me a new link" form (no third party); its key is
+      // derived from the app's secret so it needs no setting of its own.
+      challenge: altchaChallenge({ hmacKey: createHash('sha256').update(`altcha:${settings.verigateSecret}`).digest('base64url') }),
+      // The Redis behind the sessions, when there is one: limits and the per-user session index live there.
       ...(sessions.redis ? { redis: sessions.redis, redisPrefix: `${settings.redisPrefix}vg:` } : {}),
       environment: settings.environment,
       appName: APP_NAME,

@@ -12,6 +12,7 @@ import type { UserId } from '../src/users/user-id.ts';
 import type { RevokeResult } from '../src/verification/revoke.ts';
 import type { ConfirmResult, IssueResult } from '../src/verification/results.ts';
 import { createCsrfGuard } from './csrf.ts';
+import { createChallengeGuard, type ChallengeGuard } from './challenge.ts';
 import { createSessionControl } from './session-control.ts';
 import { createEmailRenderer } from './email-renderer.ts';
 import { createRequireVerified } from './require-verified.ts';
@@ -49,6 +50,8 @@ export interface EmailVerification {
    * reset the password), limited per recipient. The result is for your logs, not for the person.
    */
   notifyExistingAccount(email: unknown): Promise<NoticeResult>;
+  /** The `challenge` option, for your own anonymous forms: `widget()` to render, `passes(req)` to check. */
+  readonly challenge: ChallengeGuard;
   /** Whether this user's current address is verified. */
   isVerified(user: VerigateUser): Promise<boolean>;
   /** Consumes a token outside HTTP (e.g. from a custom route). */
@@ -99,7 +102,8 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const respond = createResponder(config, web, views);
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
-  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, anonymous: core.anonymous };
+  const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`);
+  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, anonymous: core.anonymous, challenge };
 
   return Object.freeze({
     router: createRouter(deps),
@@ -111,6 +115,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
       addresses.start(user, { ...input, within: hostTransaction(input) }),
     pendingEmailChange: (user: VerigateUser) => addresses.pending(user),
     checkAddress: (input: unknown) => config.addressPolicy.check(input),
+    challenge,
     notifyExistingAccount: (email: unknown) => core.notifyExistingAccount(email, { loginUrl: `${new URL(config.baseUrl).origin}${web.loginPath}` }),
     isVerified: (user: VerigateUser) => verification.isVerified(user),
     confirm: (token: string) => verification.confirm(token),

@@ -8,6 +8,8 @@
 export { emailVerification, type EmailVerification } from './email-verification.ts';
 export type { VerigateOptions, WebOptions, CsrfOption } from './web-options.ts';
 export { devMailbox, type DevMailbox, type DevMailboxOptions, type StoredMail } from './dev-mailbox.ts';
+export { altchaChallenge, type AltchaChallengeOptions } from './altcha-challenge.ts';
+export type { ChallengeOption, ChallengeGuard } from './challenge.ts';
 export type { ErrorCode } from './outcomes.ts';
 export { VerigateConfigError } from '../src/config/config-error.ts';
 export type { CoreOptions, MailOptions, WorkerOptions, VerigateHooks, Environment } from '../src/config/options.ts';

@@ -6,7 +6,7 @@ export type ErrorCode =
   | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_USED' | 'TOKEN_SUPERSEDED'
   | 'INVALID_EMAIL' | 'SAME_ADDRESS' | 'REAUTH_REQUIRED' | 'WRONG_PASSWORD' | 'CHANGE_STALE' | 'UNDO_STALE'
   | 'CODE_MALFORMED' | 'CODE_INVALID' | 'CODE_LOCKED' | 'CODE_EXPIRED'
-  | 'CSRF_INVALID' | 'UNAUTHENTICATED' | 'EMAIL_NOT_VERIFIED' | 'EMAIL_REQUIRED' | 'INVALID_USER' | 'RATE_LIMITED'
+  | 'CHALLENGE_FAILED' | 'CSRF_INVALID' | 'UNAUTHENTICATED' | 'EMAIL_NOT_VERIFIED' | 'EMAIL_REQUIRED' | 'INVALID_USER' | 'RATE_LIMITED'
   | 'PAYLOAD_TOO_LARGE' | 'INVALID_REQUEST' | 'NOT_FOUND' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR';
 
 interface ErrorInfo {
@@ -31,6 +31,7 @@ export const ERRORS: Record<ErrorCode, ErrorInfo> = {
   CODE_INVALID: { http: 400, title: 'That code is not right', message: 'The code does not match the one we sent.' },
   CODE_LOCKED: { http: 410, title: 'Too many wrong codes', message: 'This code no longer works after several wrong tries. Use the link in the email, or ask for a new email.' },
   CODE_EXPIRED: { http: 410, title: 'No code is waiting', message: 'There is no open code for your account: it was used, it expired, or a newer email replaced it. Ask for a new email.' },
+  CHALLENGE_FAILED: { http: 400, title: 'Please try again', message: 'The anti-robot check was missing or did not pass. Reload the page, wait for the check to finish, and send the form again.' },
   CSRF_INVALID: { http: 403, title: 'Please try again', message: 'The form expired or was sent from another site. Reload the page and submit it again.' },
   UNAUTHENTICATED: { http: 401, title: 'Please sign in', message: 'Sign in to continue.' },
   EMAIL_NOT_VERIFIED: { http: 403, title: 'Confirm your email address', message: 'Confirm your email address to use this page. Check your inbox for our link, or ask for a new one.' },

@@ -9,6 +9,7 @@ import { pendingHandler } from './handlers/pending.ts';
 import { resendHandler, resendPageHandler } from './handlers/resend.ts';
 import { resultHandler } from './handlers/result.ts';
 import { setPrivateHeaders } from './respond.ts';
+import { assetPath } from './view-renderer.ts';
 
 /** Bodies here are a token, an address, a password and a CSRF field; anything near this size is abuse, answered with 413. */
 const BODY_LIMIT = '16kb';
@@ -41,6 +42,10 @@ export function createRouter(deps: HandlerDeps): Router {
   router.post('/email/confirm', body, emailConfirmSubmitHandler(deps));
   router.get('/email/undo', privateHeaders, emailUndoPageHandler(deps));
   router.post('/email/undo', body, emailUndoSubmitHandler(deps));
+  router.get('/assets/verigate-pow.js', (req, res) => {
+    res.set({ 'Cache-Control': 'public, max-age=86400', 'X-Content-Type-Options': 'nosniff' });
+    res.type('application/javascript').sendFile(assetPath('verigate-pow.js'));
+  });
   router.use(createErrorHandler(deps.respond, deps.config.logger));
   return router;
 }

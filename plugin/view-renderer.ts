@@ -12,6 +12,11 @@ function builtinViewsDir(): string {
   throw new Error('verigate: cannot find its views folder; the package looks incomplete (reinstall it).');
 }
 
+/** A file of verigate's own `views/assets/` (scripts its pages load from the router, never inline). */
+export function assetPath(name: string): string {
+  return join(builtinViewsDir(), 'assets', name);
+}
+
 export interface ViewRenderer {
   /** Renders `name` (e.g. `'verify-pending'`), wrapped in the layout unless `layout: false`. */
   page(name: string, locals: Record<string, unknown>): Promise<string>;

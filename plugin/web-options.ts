@@ -3,6 +3,7 @@ import { checkKeys, fail, isObject, localPath } from '../src/config/checks.ts';
 import type { CoreOptions } from '../src/config/options.ts';
 import { normaliseUserId, type UserId } from '../src/users/user-id.ts';
 import type { SessionStoreLike } from './session-control.ts';
+import { resolveChallenge, type ChallengeOption } from './challenge.ts';
 
 /**
  * Who protects verigate's forms against cross-site request forgery:
@@ -44,6 +45,11 @@ export interface WebOptions {
    * requests verigate has seen (`req.sessionStore`).
    */
   sessionStore?: SessionStoreLike;
+  /**
+   * A bot challenge on anonymous sending forms ("send me a new link"): `altchaChallenge({ hmacKey })`
+   * or your own verifier. Default: none.
+   */
+  challenge?: ChallengeOption;
 }
 
 /** Every option of `emailVerification(options)`. Unknown keys are refused at start-up. */
@@ -68,9 +74,10 @@ export interface WebConfig {
   readonly csrf: CsrfOption;
   readonly recentLogin?: (req: Request) => boolean | Promise<boolean>;
   readonly sessionStore?: SessionStoreLike;
+  readonly challenge?: ChallengeOption;
 }
 
-export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore'] as const;
+export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore', 'challenge'] as const;
 
 /** Whatever the host's user looks like (numeric ids, extra fields), the rest of the adapter sees one shape, made here. */
 function normaliseGetUser(getUser: (req: any) => unknown): GetRequestUser {
@@ -128,5 +135,6 @@ export function resolveWebOptions(options: WebOptions): WebConfig {
     csrf: resolveCsrf(options.csrf),
     recentLogin: options.recentLogin,
     sessionStore: resolveSessionStore(options.sessionStore),
+    challenge: resolveChallenge(options.challenge),
   });
 }

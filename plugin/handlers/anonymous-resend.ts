@@ -11,7 +11,7 @@ export async function renderResendPage(req: Request, res: Response, deps: Handle
   const token = csrf.formToken(req, res);
   const action = routerPath(config, '/resend');
   if (wantsJson(req)) return void res.status(status).json({ status: 'SIGNED_OUT', csrfToken: token.value, resend: { method: 'POST', action } });
-  return respond.page(res, 'verify-resend', { title: 'Get a new link', csrf: token, action, flash: takeFlash(req) }, status);
+  return respond.page(res, 'verify-resend', { title: 'Get a new link', csrf: token, action, flash: takeFlash(req), challenge: await deps.challenge.widget() }, status);
 }
 
 /**
@@ -22,6 +22,7 @@ export async function renderResendPage(req: Request, res: Response, deps: Handle
 export async function anonymousResend(req: Request, res: Response, deps: HandlerDeps): Promise<void> {
   const { config, respond, csrf, anonymous } = deps;
   if (!csrf.accepts(req)) return respond.fail(req, res, 'CSRF_INVALID');
+  if (!(await deps.challenge.passes(req))) return respond.fail(req, res, 'CHALLENGE_FAILED');
   const email = bodyOf(req).email;
   const refused = await anonymous.admit(email, { ip: req.ip });
   if (refused) return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: refused.retryAfterSeconds });

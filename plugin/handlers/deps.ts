@@ -7,6 +7,7 @@ import type { Limiter } from '../../src/limits/limiter.ts';
 import type { AnonymousResend } from '../../src/verification/anonymous-resend.ts';
 import type { LimitRule } from '../../src/limits/limit-options.ts';
 import type { Responder } from '../respond.ts';
+import type { ChallengeGuard } from '../challenge.ts';
 import type { SessionControl } from '../session-control.ts';
 import { sessionBag } from '../session-bag.ts';
 import type { RequestUser, WebConfig } from '../web-options.ts';
@@ -21,6 +22,7 @@ export interface HandlerDeps {
   sessions: SessionControl;
   limiter: Limiter;
   anonymous: AnonymousResend;
+  challenge: ChallengeGuard;
 }
 
 /**
