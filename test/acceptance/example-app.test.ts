@@ -130,6 +130,14 @@ describe('example app on real PostgreSQL, Redis and SMTP', () => {
     expect(notice.text).not.toMatch(/token=/);
   });
 
+  it('keeps one account when two spellings of an address sign up at the same time', async () => {
+    const local = `race${Date.now()}`;
+    const spellings = Array.from({ length: 10 }, (_, i) => (i % 2 ? `${local}@example.com` : `${local.toUpperCase()}@Example.com`));
+    const answers = await Promise.all(spellings.map((email) => request(example.app).post('/signup').set(JSON_ACCEPT).send({ email, password: PASSWORD })));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
+    expect(await db.orm.em.fork().execute('select 1 from example_user where lower(email) = ?', [`${local}@example.com`])).toHaveLength(1);
+  });
+
   it('changes the address from the settings page: password, link to the new address, notice to the old, dashboard shows it', async () => {
     const email = freshEmail();
     const agent = request.agent(example.app);
