@@ -44,8 +44,10 @@ export type UnusableReason = 'INVALID' | 'USED' | 'SUPERSEDED' | 'EXPIRED' | 'AL
 export type ConsumeOutcome = { consumed: ConsumedToken } | { consumed: null; reason: UnusableReason };
 
 // A concurrent issue for the same user and purpose can win the unique index between our supersede
-// and our insert; the statement then inserts nothing and simply runs again.
-const MAX_ISSUE_ATTEMPTS = 5;
+// and our insert; the statement then inserts nothing and simply runs again, after a short random
+// pause so that a crowd of concurrent issues (one user hammering resend) does not retry in lockstep.
+const MAX_ISSUE_ATTEMPTS = 50;
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20, 2 * attempt)));
 
 const ISSUE_SQL = `
 with already as (
@@ -89,6 +91,7 @@ export async function issueToken(ctx: SqlContext, token: NewToken, mails: readon
     const [row] = await ctx.query<{ already_verified: boolean; expires_at: string | Date | null }>(ISSUE_SQL, params);
     if (row.already_verified) return { status: 'ALREADY_VERIFIED' };
     if (row.expires_at !== null) return { status: 'ISSUED', expiresAt: new Date(row.expires_at) };
+    await pause(attempt);
   }
   throw new Error(`verigate: could not issue a ${token.purpose} token after ${MAX_ISSUE_ATTEMPTS} attempts (constant contention on one user)`);
 }

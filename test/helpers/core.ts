@@ -13,7 +13,7 @@ export function createTestCore(db: TestDatabase, renderer: EmailRenderer, overri
   return createVerigateCore({
     baseUrl: 'https://app.test/verify', secret: TEST_SECRET, em: db.orm.em,
     mail: { from: 'a@app.test', transport: 'smtp://127.0.0.1:1' }, logger: quietLogger,
-    worker: { autoStart: false }, ...overrides,
+    worker: { autoStart: false }, limits: false, ...overrides,
   }, { createRenderer: () => renderer });
 }
 

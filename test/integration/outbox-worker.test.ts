@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { deriveKeys } from '../../src/crypto/keys.ts';
 import { createMailTransport } from '../../src/outbox/mail-transport.ts';
 import { mikroOrmContext } from '../../src/db/mikro-orm.ts';
@@ -40,6 +40,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   sink = await startSmtpSink();
 });
+// Every test starts from an empty outbox, so none depends on what an earlier one left behind.
+beforeEach(async () => { await db.orm.em.fork().execute('delete from verigate_outbox'); });
 afterAll(async () => {
   for (const close of closers) await close();
   await sink.stop();
@@ -140,7 +142,20 @@ describe('outbox worker', () => {
     expect(await w.drain()).toBe(0);
     expect((await row(id)).status).toBe('pending');
     expect(sink.messages.some((m) => m.to === to)).toBe(false);
-    await worker(sink.url).drain(); // leave the table clean for the next test
+  });
+
+  it('gives up on a send that never answers after sendTimeout, and retries it later', async () => {
+    const to = `${randomUUID()}@example.com`;
+    const id = await queue(to);
+    const hanging = { sendMail: () => new Promise<never>(() => {}) };
+    const w = createOutboxWorker({ db: testDbAccess(db), sealKey: keys.outboxSeal, transport: hanging, from: 'a@app.test', logger: quiet, settings: { ...settings, sendTimeoutMs: 300 } });
+    closers.push(() => w.close());
+    const started = Date.now();
+    expect(await w.drain()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const stored = await row(id);
+    expect(stored.status).toBe('pending');
+    expect(stored.last_error).toMatch(/timed out after 300 ms/);
   });
 
   it('keeps the link out of logs and the error column even when a transport echoes the message back', async () => {

@@ -12,7 +12,9 @@ function sources(dir: string): string[] {
   });
 }
 
-const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+// `import x from 'm'`, `export … from 'm'`, bare `import 'm'`, `import('m')` and `require('m')`.
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|[;\s])import\s*\(?\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const specifierOf = (m: RegExpMatchArray) => m[1] ?? m[2] ?? m[3];
 
 describe('architecture', () => {
   const files = sources(join(root, 'src'));
@@ -23,13 +25,28 @@ describe('architecture', () => {
 
   it.each(['express', 'passport', 'ejs', 'express-session'])('src/ never imports %s', (pkg) => {
     const offenders = files.filter((file) => [...readFileSync(file, 'utf8').matchAll(IMPORT)]
-      .some((m) => { const spec = m[1] ?? m[2]; return spec === pkg || spec.startsWith(`${pkg}/`); }));
+      .some((m) => { const spec = specifierOf(m); return spec === pkg || spec.startsWith(`${pkg}/`); }));
     expect(offenders.map((f) => relative(root, f))).toEqual([]);
   });
 
   it('src/ never imports from plugin/ or example-app/', () => {
     const offenders = files.filter((file) => [...readFileSync(file, 'utf8').matchAll(IMPORT)]
-      .some((m) => /(^|\/)(plugin|example-app)\//.test(m[1] ?? m[2])));
+      .some((m) => /(^|\/)(plugin|example-app)\//.test(specifierOf(m))));
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('the import matcher itself', () => {
+  it.each([
+    [`import express from 'express';`, 'express'],
+    [`import 'express';`, 'express'],
+    [`import "express/lib/router";`, 'express/lib/router'],
+    [`const m = await import('express');`, 'express'],
+    [`export { Router } from 'express';`, 'express'],
+    [`const e = require('express');`, 'express'],
+    [`import type { Request } from 'express';`, 'express'],
+  ])('finds the module in %s', (source, expected) => {
+    const found = [...source.matchAll(IMPORT)].map(specifierOf);
+    expect(found).toContain(expected);
   });
 });
