@@ -103,7 +103,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
   const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`);
-  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, anonymous: core.anonymous, challenge };
+  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, linkAttempts: core.linkAttempts, anonymous: core.anonymous, challenge };
 
   return Object.freeze({
     router: createRouter(deps),

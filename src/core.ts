@@ -21,6 +21,7 @@ import { createAnonymousResend } from './verification/anonymous-resend.ts';
 import { createAccountNotice } from './verification/account-notice.ts';
 import { refusalOf } from './verification/send-limits.ts';
 import { createVerificationService } from './verification/verification-service.ts';
+import { createFailureLimit } from './limits/failure-limit.ts';
 
 /**
  * The whole framework-free core, assembled in one place. The Express adapter only adds HTTP on
@@ -72,6 +73,8 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     sessions: redis.sessions,
     /** The rate limiter (Redis when configured, else memory), for the web layer's per-IP checks. */
     limiter: redis.limiter,
+    /** Failed link submissions per client IP, counted after the lookup (see `FailureLimit`). */
+    linkAttempts: createFailureLimit(redis.limiter, 'attemptsPerIp'),
     /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
     revoke: (userId: UserId) => revokeVerification(db, userId),
     /** Database, Redis and outbox backlog at a glance; never throws. */

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../../src/config/resolved-config.ts';
 import type { VerificationService } from '../../src/verification/verification-service.ts';
 import type { CsrfGuard } from '../csrf.ts';
 import type { Limiter } from '../../src/limits/limiter.ts';
+import type { FailureLimit } from '../../src/limits/failure-limit.ts';
 import type { AnonymousResend } from '../../src/verification/anonymous-resend.ts';
 import type { LimitRule } from '../../src/limits/limit-options.ts';
 import type { Responder } from '../respond.ts';
@@ -21,6 +22,7 @@ export interface HandlerDeps {
   csrf: CsrfGuard;
   sessions: SessionControl;
   limiter: Limiter;
+  linkAttempts: FailureLimit;
   anonymous: AnonymousResend;
   challenge: ChallengeGuard;
 }
@@ -30,12 +32,15 @@ export interface HandlerDeps {
  * applies). Answers 429 with `Retry-After` and returns false when limited.
  */
 export async function withinIpLimit(req: Request, res: Response, deps: HandlerDeps, rules: readonly LimitRule[]): Promise<boolean> {
-  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const ip = clientIp(req);
   const result = await deps.limiter.consume(rules.map((rule) => ({ rule, key: ip })));
   if (result.ok) return true;
   await deps.respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
   return false;
 }
+
+/** The client's IP as Express sees it, so the host's `trust proxy` applies. */
+export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 /** Where "Continue" goes: the page the gate stopped the user at, if we kept one, else the configured path. */
 export function continueUrl(req: Request, web: WebConfig): string {

@@ -5,7 +5,7 @@ import { isSameOriginRequest } from '../csrf.ts';
 import { wantsJson } from '../negotiate.ts';
 import { isSuccess, RESULT_SLUGS, type ErrorCode, type ResultStatus } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
-import { bodyOf, withinIpLimit, type HandlerDeps } from './deps.ts';
+import { bodyOf, clientIp, type HandlerDeps } from './deps.ts';
 
 /**
  * POST of an emailed link's button: consumes the token. The token is the request's own secret, so
@@ -19,10 +19,17 @@ export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: Han
   const origin = new URL(config.baseUrl).origin;
   return asyncHandler(async (req: Request, res: Response) => {
     if (!isSameOriginRequest(req, origin)) return respond.fail(req, res, 'CSRF_INVALID');
-    // Guessing a 256-bit token is hopeless, but a flood of attempts is not free: limited per IP.
-    if (!(await withinIpLimit(req, res, deps, ['attemptsPerIp']))) return;
+    // Guessing a 256-bit token is hopeless, but a flood of attempts is not free: failures are
+    // limited per IP, counted after the lookup so that a good link costs no limiter round trip.
+    const ip = clientIp(req);
+    const admitted = deps.linkAttempts.admit(ip);
+    if (!admitted.ok) return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: admitted.retryAfterSeconds });
     const result = await consume(bodyOf(req).token);
     const ok = isSuccess(result.status);
+    if (!ok) {
+      const counted = await deps.linkAttempts.failed(ip);
+      if (!counted.ok) return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: counted.retryAfterSeconds });
+    }
     if (ok && afterSuccess) {
       // The token is consumed and the outcome stands; a store that cannot end sessions right now is
       // an operator's problem to hear about, not a reason to tell the person it failed.

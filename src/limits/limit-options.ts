@@ -32,7 +32,10 @@ export interface LimitOptions {
    * `trust proxy` so `req.ip` is the client's, or every user shares one bucket.
    */
   sendsPerIp?: LimitRuleOption;
-  /** Secret checks (link confirmations, codes, passwords) per client IP. Default `['30/10m']`. */
+  /**
+   * Failed link confirmations (counted after the lookup; good links are free) and password checks
+   * (counted before) per client IP. Default `['30/10m']`.
+   */
   attemptsPerIp?: LimitRuleOption;
   /** Re-authentication (password) attempts per user. Default `['5/15m']`. */
   passwordAttemptsPerUser?: LimitRuleOption;

@@ -53,6 +53,11 @@ export interface Limiter {
   consume(checks: readonly LimitCheck[]): Promise<LimitResult>;
   /** What `consume` would answer, without taking a point (e.g. to show "try again in 20 minutes"). */
   peek(checks: readonly LimitCheck[]): Promise<LimitResult>;
+  /**
+   * Whether the store can answer right now, without a round trip: false while Redis is not connected
+   * (or after `close()`), so callers can refuse at once instead of waiting for a deadline.
+   */
+  available(): boolean;
   /** Clears every window of `rule` for `key`, e.g. password attempts after a correct password. */
   reset(rule: LimitRule, key: string): Promise<void>;
   /** Waits for pending refunds, then quits the Redis client only if the limiter created it. */
@@ -172,6 +177,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
       if (groups.length === 0) return OK;
       const waits = await run('peek', groups, async ({ windows, id }) => longestWait(await Promise.all(windows.map((w) => w.peek(id)))));
       return verdict(groups, waits);
+    },
+    available() {
+      return !closed && (connection === undefined || connection.client.status === 'ready');
     },
     async reset(rule, key) {
       await run('reset', groupsOf([{ rule, key }]), async ({ windows, id }) => {
