@@ -45,10 +45,14 @@ export function createSessionControl(index: SessionIndex, logger: Logger, explic
     bag.indexedFor = userKey;
   }
 
-  /** Destroys the user's indexed sessions except `keep`; returns how many were ended. */
-  async function endSessions(userKey: string, keep?: string, req?: Request): Promise<number> {
+  /**
+   * Destroys the user's indexed sessions except `keep`; returns how many were ended. `taken`: the
+   * sealed ids a consuming statement already took out of the index (see `index.inStatement`), so
+   * the index is neither read nor written here.
+   */
+  async function endSessions(userKey: string, keep?: string, req?: Request, taken?: readonly string[]): Promise<number> {
     const store = storeOf(req);
-    const sids = await index.list(userKey);
+    const sids = taken && index.inStatement ? index.inStatement.open(taken) : await index.list(userKey);
     const doomed = sids.filter((sid) => sid !== keep);
     if (!store) {
       if (doomed.length) logger.error('cannot end sessions: no express-session store seen yet; pass sessionStore to emailVerification()', { count: doomed.length });
@@ -63,7 +67,7 @@ export function createSessionControl(index: SessionIndex, logger: Logger, explic
         logger.warn('a session store refused to destroy a session', { error: describeError(error) });
       }
     }
-    await index.remove(userKey, doomed);
+    if (!taken) await index.remove(userKey, doomed);
     return ended;
   }
 
@@ -91,7 +95,12 @@ export function createSessionControl(index: SessionIndex, logger: Logger, explic
     if (r.session && typeof r.session.destroy === 'function') await call((cb) => r.session!.destroy(cb));
   }
 
-  return { track, endSessions, rotate, destroyCurrent, storeOf };
+  /** For a consuming statement that ends sessions itself: the lookup form of this browser's session. Absent with the Redis index. */
+  const inStatement = index.inStatement && {
+    keepHash: (req: Request) => index.inStatement!.keepHash((req as unknown as SessionRequest).sessionID),
+  };
+
+  return { track, endSessions, rotate, destroyCurrent, storeOf, inStatement };
 }
 
 export type SessionControl = ReturnType<typeof createSessionControl>;

@@ -28,9 +28,9 @@ function bounded(redis: RedisHashCommands, ms: number): RedisHashCommands {
 }
 
 /**
- * What verigate keeps outside PostgreSQL: rate limits and the session index, in Redis when
- * configured (one client, the host's or verigate's own), else limits in memory (this process only)
- * and the session index in verigate's table.
+ * What verigate keeps outside PostgreSQL: rate limits in Redis when configured (one client, the
+ * host's or verigate's own), else in memory (this process only); the session index in verigate's
+ * table, or in Redis with `sessionIndex: 'redis'`.
  */
 export function createRedisResources(config: ResolvedConfig, keys: VerigateKeys, db: DbAccess): RedisResources {
   const sessionKeys = { hashKey: keys.lookupHash, sealKey: keys.dataSeal };
@@ -50,7 +50,7 @@ export function createRedisResources(config: ResolvedConfig, keys: VerigateKeys,
   const client = connection?.client as unknown as (RedisHashCommands & { ping(): Promise<unknown> }) | undefined;
   return {
     limiter,
-    sessions: client
+    sessions: client && config.sessionIndex === 'redis'
       ? redisSessionIndex(bounded(client, config.redisTimeoutMs), config.redisPrefix, sessionKeys, config.sessionLifetimeMs)
       : databaseSessionIndex(db, sessionKeys, config.sessionLifetimeMs),
     ping: client ? () => withDeadline(client.ping(), config.redisTimeoutMs, 'Redis') : undefined,

@@ -13,6 +13,10 @@ export function confirmPageHandler(deps: HandlerDeps) {
 
 /** POST /confirm — consumes the link that proves the current address. */
 export function confirmSubmitHandler(deps: HandlerDeps) {
-  return tokenSubmitHandler(deps, (token) => deps.verification.confirm(token),
-    (req, result) => (result.status === 'VERIFIED' ? afterAddressProven(req, deps, result.userId) : Promise.resolve()));
+  const { inStatement } = deps.sessions;
+  // With the session index in verigate's table, the consuming statement also takes the user's other
+  // sessions out of it: a confirmation is one round trip to PostgreSQL.
+  return tokenSubmitHandler(deps,
+    (token, req) => deps.verification.confirm(token, inStatement ? { endSessions: { keepHash: inStatement.keepHash(req) } } : {}),
+    (req, result) => (result.status === 'VERIFIED' ? afterAddressProven(req, deps, result.userId, result.endedSessions) : Promise.resolve()));
 }

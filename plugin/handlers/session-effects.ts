@@ -15,11 +15,11 @@ function whose(req: Request, deps: HandlerDeps, userId: UserId): { key: string; 
  * it, such as an attacker's who signed up with someone else's address first, end; the browser
  * that proved it, if signed in as that user, keeps its data under a new session id.
  */
-export async function afterAddressProven(req: Request, deps: HandlerDeps, userId: UserId): Promise<void> {
+export async function afterAddressProven(req: Request, deps: HandlerDeps, userId: UserId, taken?: readonly string[]): Promise<void> {
   const owner = whose(req, deps, userId);
   if (!owner) return;
   if (owner.mine) await deps.sessions.rotate(req, owner.key);
-  await deps.sessions.endSessions(owner.key, owner.mine ? (req as unknown as { sessionID?: string }).sessionID : undefined, req);
+  await deps.sessions.endSessions(owner.key, owner.mine ? (req as unknown as { sessionID?: string }).sessionID : undefined, req, taken);
 }
 
 /** After an undo: whoever changed the address may be signed in anywhere, so every session of the user ends, this one too. */

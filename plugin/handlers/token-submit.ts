@@ -14,7 +14,7 @@ import { bodyOf, clientIp, type HandlerDeps } from './deps.ts';
  * no token. `afterSuccess` applies session effects (e.g. signing other devices out).
  */
 export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: HandlerDeps,
-  consume: (token: unknown) => Promise<R>, afterSuccess?: (req: Request, result: R) => Promise<void>) {
+  consume: (token: unknown, req: Request) => Promise<R>, afterSuccess?: (req: Request, result: R) => Promise<void>) {
   const { config, respond } = deps;
   const origin = new URL(config.baseUrl).origin;
   return asyncHandler(async (req: Request, res: Response) => {
@@ -24,7 +24,7 @@ export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: Han
     const ip = clientIp(req);
     const admitted = deps.linkAttempts.admit(ip);
     if (!admitted.ok) return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: admitted.retryAfterSeconds });
-    const result = await consume(bodyOf(req).token);
+    const result = await consume(bodyOf(req).token, req);
     const ok = isSuccess(result.status);
     if (!ok) {
       const counted = await deps.linkAttempts.failed(ip);

@@ -126,6 +126,14 @@ export interface CoreOptions {
   redisTimeout?: number | string;
   /** Prefix of every key verigate writes to Redis. Default `'verigate:'`. */
   redisPrefix?: string;
+  /**
+   * Where the per-user session index lives (which session ids to end when an address is proven or
+   * changed). `'database'`: verigate's table; a confirmation then finds and forgets the sessions to
+   * end in the same statement that consumes the link (one round trip). `'redis'`: one hash per user
+   * in the `redis` option's Redis (needs `redis`); nothing written to PostgreSQL when a session is
+   * first seen, one more round trip per confirmation. Default `'database'`.
+   */
+  sessionIndex?: 'database' | 'redis';
   /** How long your sessions can live (express-session's cookie maxAge); the session index forgets older ones. Default `'30d'`. */
   sessionLifetime?: number | string;
   /** Side effects after verigate's own work commits. Default: none. */

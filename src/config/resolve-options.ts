@@ -9,7 +9,7 @@ import { resolveLimitOptions } from '../limits/limit-options.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
-  'environment', 'appName', 'addresses', 'users', 'redis', 'limits', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
+  'environment', 'appName', 'addresses', 'users', 'redis', 'limits', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'sessionIndex', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead'] as const;
 const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken', 'findByEmail'] as const;
@@ -131,6 +131,17 @@ function resolvePrefix(value: unknown): string {
   return prefix;
 }
 
+function resolveSessionIndex(value: unknown, hasRedis: boolean): 'database' | 'redis' {
+  const index = value ?? 'database';
+  if (index !== 'database' && index !== 'redis') {
+    fail('VERIGATE_INVALID_SESSION_INDEX', `sessionIndex must be 'database' or 'redis'.`, `Got ${JSON.stringify(value)}; leave it out for 'database'.`);
+  }
+  if (index === 'redis' && !hasRedis) {
+    fail('VERIGATE_INVALID_SESSION_INDEX', `sessionIndex: 'redis' needs the redis option.`, `Pass redis (your ioredis client or a redis:// URL), or leave sessionIndex out to keep the index in PostgreSQL.`);
+  }
+  return index;
+}
+
 /**
  * Validates the core's options once, at start-up, and returns a frozen config plus the secret
  * (kept apart so the config can be logged). `extraKeys` are options another layer (the Express
@@ -168,6 +179,7 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
     redisPrefix: resolvePrefix(options.redisPrefix),
     redisTimeoutMs: duration('redisTimeout', options.redisTimeout, '1s'),
     sessionLifetimeMs: duration('sessionLifetime', options.sessionLifetime, '30d'),
+    sessionIndex: resolveSessionIndex(options.sessionIndex, options.redis !== undefined),
     hooks: resolveFunctions('VERIGATE_INVALID_HOOKS', 'hooks', options.hooks, HOOK_KEYS) ?? Object.freeze({}),
     logger: options.logger ?? defaultLogger,
     clock: options.clock ?? systemClock,

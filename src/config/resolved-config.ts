@@ -32,6 +32,7 @@ export interface ResolvedConfig {
   readonly redisPrefix: string;
   readonly redisTimeoutMs: number;
   readonly sessionLifetimeMs: number;
+  readonly sessionIndex: 'database' | 'redis';
   readonly hooks: Readonly<VerigateHooks>;
   readonly logger: Logger;
   readonly clock: Clock;

@@ -12,6 +12,19 @@ export interface SessionIndex {
   /** The user's indexed session ids, oldest first. */
   list(userKey: string): Promise<string[]>;
   remove(userKey: string, sessionIds: readonly string[]): Promise<void>;
+  /**
+   * Present when the index is verigate's table: a statement that consumes a link can then take the
+   * user's sessions out of the index itself (see `consumeToken`'s `endSessions`), saving a round trip.
+   */
+  readonly inStatement?: SessionsInStatement;
+}
+
+/** How a consuming statement ends sessions: which one to keep, and how to read what it took out. */
+export interface SessionsInStatement {
+  /** The lookup form of the session to keep (the confirming browser's), or null. */
+  keepHash(sessionId: string | undefined): string | null;
+  /** The session ids behind the sealed values the statement returned. */
+  open(sealed: readonly string[]): string[];
 }
 
 export interface SessionIndexKeys {
@@ -41,6 +54,10 @@ export function databaseSessionIndex(db: DbAccess, keys: SessionIndexKeys, ttlMs
       if (sessionIds.length === 0) return;
       await db.run((ctx) => ctx.query('delete from verigate_session where user_id = $1 and sid_hash = any($2::text[])',
         [userKey, sessionIds.map((sid) => sessionHash(keys, sid))]));
+    },
+    inStatement: {
+      keepHash: (sessionId) => (sessionId ? sessionHash(keys, sessionId) : null),
+      open: (sealed) => sealed.map((value) => open<string>(keys.sealKey, value)),
     },
   };
 }

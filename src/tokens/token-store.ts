@@ -36,6 +36,8 @@ export interface ConsumedToken {
   userIdType: UserIdType;
   email: string;
   newEmail: string | null;
+  /** Sealed session ids the statement took out of verigate's session index (with `endSessions`). */
+  endedSessions?: string[];
 }
 
 /** Why a token could not be consumed. */
@@ -120,8 +122,13 @@ with consumed as (
     select t.id from verigate_token t join consumed c on t.user_id = c.user_id and t.id <> c.id
     where t.purpose = any($4::text[]) and t.used_at is null and t.superseded_at is null
     for update of t skip locked)
+), ended as (
+  delete from verigate_session s using consumed c
+  where $5::boolean and s.user_id = c.user_id and s.sid_hash is distinct from $6::text
+  returning s.sid_sealed
 )
 select c.id, c.purpose, c.user_id, c.user_id_type, c.email, c.new_email,
+       (select coalesce(array_agg(sid_sealed), '{}') from ended) as ended_sessions,
        t.id is not null as known, t.used_at is not null as used, t.superseded_at is not null as superseded,
        t.expires_at <= now() as expired,
        t.purpose = 'verify' and exists (select 1 from verigate_verified_email v where v.user_id = t.user_id and v.email = t.email) as pair_verified
@@ -136,6 +143,7 @@ interface ConsumeRow {
   user_id_type: UserIdType;
   email: string;
   new_email: string | null;
+  ended_sessions: string[];
   known: boolean;
   used: boolean;
   superseded: boolean;
@@ -148,13 +156,16 @@ interface ConsumeRow {
  * success (so of concurrent attempts exactly one wins), the verified pair is recorded and the
  * user's open tokens of `supersede` purposes are closed in the same statement. Other open tokens a
  * concurrent consume holds are skipped rather than waited on, so two consumes never deadlock.
+ * With `endSessions` (session index in verigate's table), the user's indexed sessions other than
+ * `keepHash` leave the index in the same statement and come back sealed, for the caller to destroy.
  * On failure the same round trip explains why.
  */
 export async function consumeToken(ctx: SqlContext, purpose: TokenPurpose, tokenHash: string,
-  options: { recordVerified: boolean; supersede: readonly TokenPurpose[] }): Promise<ConsumeOutcome> {
-  const [row] = await ctx.query<ConsumeRow>(CONSUME_SQL, [tokenHash, purpose, options.recordVerified, options.supersede]);
+  options: { recordVerified: boolean; supersede: readonly TokenPurpose[]; endSessions?: { keepHash: string | null } }): Promise<ConsumeOutcome> {
+  const params = [tokenHash, purpose, options.recordVerified, options.supersede, options.endSessions !== undefined, options.endSessions?.keepHash ?? null];
+  const [row] = await ctx.query<ConsumeRow>(CONSUME_SQL, params);
   if (row.id !== null) {
-    return { consumed: { id: row.id, purpose: row.purpose, userId: row.user_id, userIdType: row.user_id_type, email: row.email, newEmail: row.new_email } };
+    return { consumed: { id: row.id, purpose: row.purpose, userId: row.user_id, userIdType: row.user_id_type, email: row.email, newEmail: row.new_email, endedSessions: row.ended_sessions ?? [] } };
   }
   return { consumed: null, reason: explain(row) };
 }

@@ -34,6 +34,15 @@ export interface IssueOptions extends LimitContext {
   within?: SqlContext;
 }
 
+/** Options of one `confirm` call. */
+export interface ConfirmOptions {
+  /**
+   * Take the user's indexed sessions (other than `keepHash`) out of verigate's session index in the
+   * consuming statement; the result's `endedSessions` holds them, sealed, for the web layer to end.
+   */
+  endSessions?: { keepHash: string | null };
+}
+
 export const UNUSABLE_STATUS: Record<UnusableReason, Exclude<ConfirmResult['status'], 'VERIFIED'>> = {
   INVALID: 'TOKEN_INVALID', USED: 'TOKEN_USED', SUPERSEDED: 'TOKEN_SUPERSEDED', EXPIRED: 'TOKEN_EXPIRED', ALREADY_VERIFIED: 'ALREADY_VERIFIED',
 };
@@ -91,14 +100,15 @@ export function createVerificationService(deps: VerificationServiceDeps) {
    * user's other open links and any pending address change are closed with it (a verification
    * settles the account's address).
    */
-  async function confirm(token: unknown): Promise<ConfirmResult> {
+  async function confirm(token: unknown, options: ConfirmOptions = {}): Promise<ConfirmResult & { endedSessions?: string[] }> {
     if (!isWellFormedToken(token)) return { status: 'TOKEN_INVALID' };
     const outcome = await db.run((ctx) => consumeToken(ctx, 'verify', hashToken(keys.tokenHash, token),
-      { recordVerified: true, supersede: ['verify', 'email_change'] }));
+      { recordVerified: true, supersede: ['verify', 'email_change'], endSessions: options.endSessions }));
     if (!outcome.consumed) return { status: UNUSABLE_STATUS[outcome.reason] } as ConfirmResult;
     const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
     await runHook(logger, 'onVerified', config.hooks.onVerified, { userId, email: outcome.consumed.email });
-    return { status: 'VERIFIED', userId, email: outcome.consumed.email };
+    const result = { status: 'VERIFIED' as const, userId, email: outcome.consumed.email };
+    return options.endSessions ? { ...result, endedSessions: outcome.consumed.endedSessions ?? [] } : result;
   }
 
   /**

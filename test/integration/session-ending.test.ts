@@ -13,15 +13,15 @@ let services: RealServices;
 beforeAll(async () => { services = await startRealServices(); });
 afterAll(async () => { await services.close(); });
 
-interface Setup { label: string; store: () => Store; redisIndex: boolean }
+interface Setup { label: string; store: () => Store; redisIndex: boolean; redisLimits?: boolean }
 
 const setups: Setup[] = [
   { label: 'a Redis session store (connect-redis), index in Redis', store: () => new RedisStore({ client: services.redis.client, prefix: `${services.redis.prefix}s1:` }), redisIndex: true },
-  { label: 'a Redis session store (connect-redis), index in PostgreSQL', store: () => new RedisStore({ client: services.redis.client, prefix: `${services.redis.prefix}s2:` }), redisIndex: false },
+  { label: 'a Redis session store (connect-redis), limits in Redis, index in PostgreSQL (default)', store: () => new RedisStore({ client: services.redis.client, prefix: `${services.redis.prefix}s2:` }), redisIndex: false, redisLimits: true },
   { label: 'a non-Redis session store (MemoryStore), index in PostgreSQL', store: () => new MemoryStore(), redisIndex: false },
 ];
 
-describe.each(setups)('ending sessions with $label', ({ store: makeStore, redisIndex }) => {
+describe.each(setups)('ending sessions with $label', ({ store: makeStore, redisIndex, redisLimits }) => {
   let vg: EmailVerification;
   let app: express.Express;
   let store: Store;
@@ -32,7 +32,8 @@ describe.each(setups)('ending sessions with $label', ({ store: makeStore, redisI
       baseUrl: 'https://app.test/verify', secret: TEST_SECRET, em: services.db.orm.em, logger: quietLogger,
       mail: { from: 'a@app.test', transport: services.sink.url }, worker: { autoStart: false },
       getUser: (req) => req.session?.user ?? null,
-      ...(redisIndex ? { redis: services.redis.client, redisPrefix: `${services.redis.prefix}vg:` } : {}),
+      ...(redisIndex || redisLimits ? { redis: services.redis.client, redisPrefix: `${services.redis.prefix}vg:` } : {}),
+      ...(redisIndex ? { sessionIndex: 'redis' as const } : {}),
     });
     app = express();
     app.use(session({ store, secret: 's', resave: false, saveUninitialized: false, name: 'sid' }));
@@ -59,9 +60,15 @@ describe.each(setups)('ending sessions with $label', ({ store: makeStore, redisI
       }
     }
     const countSessions = () => new Promise<number>((resolve, reject) => store.length?.((e, n) => (e ? reject(e) : resolve(n ?? 0))) ?? resolve(-1));
+    const indexed = () => services.db.orm.em.fork().execute('select 1 from verigate_session where user_id = ?', [user.id]);
+    expect(await indexed()).toHaveLength(redisIndex ? 0 : 2);
     const before = await countSessions();
     const token = await mailedToken(vg, services.sink, user);
+    services.db.queries.length = 0;
     await request(app).post('/verify/confirm').set('Accept', 'application/json').send({ token }).expect(200);
+    // One statement consumes the link and, with the index in PostgreSQL, takes the sessions out of it too.
+    expect(services.db.queries.filter((q) => /verigate_/.test(q))).toHaveLength(1);
+    expect(await indexed()).toHaveLength(0);
     for (const b of browsers) await b.get('/dashboard').set('Accept', 'application/json').expect(401);
     if (before >= 0) expect(await countSessions()).toBe(before - 2);
   });

@@ -407,6 +407,19 @@ describe('resolveOptions: worker lease and retention', () => {
   });
 });
 
+describe('resolveOptions: sessionIndex', () => {
+  it("defaults to 'database', even when Redis is given, and takes 'redis' with Redis", () => {
+    expect(resolveWith().config.sessionIndex).toBe('database');
+    expect(resolveWith({ redis: 'redis://127.0.0.1:6379' }).config.sessionIndex).toBe('database');
+    expect(resolveWith({ redis: 'redis://127.0.0.1:6379', sessionIndex: 'redis' }).config.sessionIndex).toBe('redis');
+  });
+
+  it("refuses an unknown value, and 'redis' without the redis option, with a hint", () => {
+    expect(() => resolveWith({ sessionIndex: 'memory' })).toThrow(expect.objectContaining({ code: 'VERIGATE_INVALID_SESSION_INDEX' }));
+    expect(() => resolveWith({ sessionIndex: 'redis' })).toThrow(expect.objectContaining({ code: 'VERIGATE_INVALID_SESSION_INDEX', hint: expect.stringContaining('Pass redis') }));
+  });
+});
+
 describe('resolveWebOptions: getUser is normalised once', () => {
   it('keeps the id as given beside its stored form, and reads a missing or blank email as null', () => {
     const { web } = resolveWith({ getUser: (req: { u: unknown }) => req.u });
