@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['gate', 'confirm', 'better-auth', 'signup', 'scale'] as const;
+const SCENARIOS = ['gate', 'confirm', 'better-auth', 'signup', 'scale', 'load-invariant'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Comparison dependencies live in bench/ only; install them on first use. */

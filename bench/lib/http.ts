@@ -6,6 +6,8 @@ export interface Listening {
   /** `http://127.0.0.1:<port>` */
   origin: string;
   close(): Promise<void>;
+  /** Requests the server is still handling (a client that hung up does not stop its handler). */
+  inFlight?(): number;
 }
 
 /** Listens on a free loopback port. Closing cuts keep-alive connections and waits for handlers still running. */
@@ -20,6 +22,7 @@ export async function listen(app: Express): Promise<Listening> {
   });
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    inFlight: () => inFlight,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

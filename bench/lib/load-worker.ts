@@ -10,9 +10,13 @@ const spec = workerData as LoadSpec;
 let sent = 0;
 let exhausted = 0;
 
+const outcomes: Record<string, number> = {};
+
 /** Per-request variation: the next body or path from a list (each used once), or a unique counter. */
-function setupRequest(request: Record<string, unknown>): Record<string, unknown> {
+function setupRequest(request: Record<string, unknown>, context: Record<string, unknown>): Record<string, unknown> {
   const n = sent++;
+  // One request in flight per connection (no pipelining): its context names the request being answered.
+  if (spec.recordOutcomes) context.unique = `${spec.uniquePrefix ?? ''}${n}`;
   if (spec.distinctClients) request = { ...request, headers: { ...(request.headers as object), 'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` } };
   if (spec.bodies) {
     if (n >= spec.bodies.length) exhausted++;
@@ -39,6 +43,7 @@ const options = {
     headers: spec.headers ?? {},
     ...(spec.body !== undefined ? { body: spec.body } : {}),
     ...(dynamic ? { setupRequest: setupRequest as never } : {}),
+    ...(spec.recordOutcomes ? { onResponse: (status: number, _body: string, context: object) => { outcomes[String((context as { unique?: string }).unique)] = status; } } : {}),
   }],
 };
 // Latencies kept exactly (autocannon's histogram rounds to whole milliseconds, too coarse for a 2 ms route).
@@ -65,5 +70,6 @@ const out: LoadResult = {
   timeouts: raw.timeouts,
   exhausted,
   statuses,
+  ...(spec.recordOutcomes ? { outcomes } : {}),
 };
 parentPort!.postMessage(out);

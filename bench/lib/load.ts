@@ -15,6 +15,8 @@ export interface LoadSpec {
   uniquePrefix?: string;
   /** A different X-Forwarded-For per request (10.x.y.z), as if each came from its own client. */
   distinctClients?: boolean;
+  /** Keep each answered request's status under its unique value (`uniquePrefix` + counter), in `outcomes`. */
+  recordOutcomes?: boolean;
   connections: number;
   /** Seconds of load, unless `amount` (a fixed number of requests) is given. */
   seconds?: number;
@@ -34,6 +36,8 @@ export interface LoadResult {
   exhausted: number;
   /** Responses per HTTP status. */
   statuses: Record<string, number>;
+  /** With `recordOutcomes`: unique value → HTTP status of its answer (requests never answered are absent). */
+  outcomes?: Record<string, number>;
 }
 
 /** Runs autocannon in a worker thread against loopback and resolves with its summary. */

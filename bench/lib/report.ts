@@ -22,7 +22,7 @@ export interface ScenarioReport {
   error?: string;
 }
 
-const IDS: Record<string, string> = { gate: 'a', confirm: 'b', 'better-auth': 'c', signup: 'd', scale: 'e' };
+const IDS: Record<string, string> = { gate: 'a', confirm: 'b', 'better-auth': 'c', signup: 'd', scale: 'e', 'load-invariant': 'f' };
 
 export function failedReport(name: string, title: string, error: string): ScenarioReport {
   return { id: IDS[name] ?? name, title, figures: [], ratios: new Map(), checks: [], notes: [], error };
@@ -31,7 +31,7 @@ export function failedReport(name: string, title: string, error: string): Scenar
 export const fmt = {
   rps: (n: number) => Math.round(n).toLocaleString('en-US'),
   ms: (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)),
-  per: (n: number) => (Math.abs(n - Math.round(n)) < 0.005 ? String(Math.round(n)) : n.toFixed(2)),
+  per: (n: number) => (!Number.isFinite(n) ? 'n/a' : Math.abs(n - Math.round(n)) < 0.005 ? String(Math.round(n)) : n.toFixed(2)),
   ratio: (n: number) => n.toFixed(2),
   us: (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : 'n/a'),
   bytes: (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} kiB`),

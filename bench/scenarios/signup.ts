@@ -6,9 +6,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { createExampleApp, type ExampleApp } from '../../example-app/app.ts';
-import { checked, measure, onServer, type ServiceUrls, type Setup, type Variant } from '../lib/compare.ts';
-import { listen, type Listening } from '../lib/http.ts';
+import { checked, measure, type ServiceUrls, type Setup, type Variant } from '../lib/compare.ts';
+import { startExampleHost, type ExampleHost } from '../lib/example-host.ts';
 import { fmt, ratioCheck, type ScenarioReport } from '../lib/report.ts';
 import { cleanRedisPrefix, createScratchDatabase, redisPrefix, type ScratchDatabase } from '../lib/services.ts';
 import { settings } from '../lib/settings.ts';
@@ -19,17 +18,8 @@ export const title = 'Sign-up through the example app with a 2 s SMTP server';
 const SMTP_DELAY_MS = 2000;
 const secret = randomBytes(32).toString('base64url');
 
-interface App extends Listening { example: ExampleApp; db: ScratchDatabase }
-
-async function startApp(db: ScratchDatabase, urls: ServiceUrls, prefix: string, smtpUrl?: string): Promise<App> {
-  const example = await createExampleApp({
-    NODE_ENV: 'test', DATABASE_URL: onServer(db.url, urls.pg), REDIS_URL: urls.redis, REDIS_PREFIX: prefix,
-    VERIGATE_SECRET: secret, SESSION_SECRET: secret, BASE_URL: 'http://localhost:3000', TRUST_PROXY: 'loopback',
-    ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
-  });
-  const server = await listen(example.app);
-  return { ...server, example, db, async close() { await server.close(); await example.close(); } };
-}
+type App = ExampleHost;
+const startApp = (db: ScratchDatabase, urls: ServiceUrls, prefix: string, smtpUrl?: string) => startExampleHost(db, urls, prefix, secret, smtpUrl);
 
 const pending = async (db: ScratchDatabase) =>
   (await db.query<{ n: number }>(`select count(*)::int as n from verigate_outbox where status = 'pending'`))[0].n;
@@ -79,7 +69,7 @@ export async function run(): Promise<ScenarioReport> {
           method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify({ email: `first-${randomBytes(4).toString('hex')}@bench.test`, password: 'correct horse battery staple' }),
         });
-        if (res.status !== 201) throw new Error(`the example app refused a sign-up: ${res.status} ${(await res.text()).slice(0, 200)}`);
+        if (res.status !== 202) throw new Error(`the example app refused a sign-up: ${res.status} ${(await res.text()).slice(0, 200)}`);
       } });
       return {
         variants: [signupVariant('POST /signup, no SMTP (dev mailbox)', none), signupVariant('POST /signup, SMTP sink 2 s per message', slow)],

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import nodemailer from 'nodemailer';
 import { emailVerification, type EmailVerification, type MailTransport } from '../../plugin/index.ts';
 import { quietLogger } from '../helpers/core.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
@@ -66,6 +67,43 @@ describe('several instances on one database', () => {
     }
     expect(await first).toBe(1);
     expect(sent).toEqual([to]);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('close() during a round finishes the mail it claimed, leaves nothing leased, and another instance sends the rest at once', async () => {
+    // Instance A's sends reach the real SMTP sink only when the test opens the gate: close() arrives mid-send.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: services.sink.port, secure: false, ignoreTLS: true });
+    const started: string[] = [];
+    const gated: MailTransport = { async sendMail(message) { started.push(message.to); await gate; return smtp.sendMail(message as never); } };
+    const a = instance({ mail: { from: 'App <no-reply@app.test>', transport: gated }, worker: { autoStart: false, batchSize: 3, lease: '10m', sendTimeout: '20s' } });
+    const b = instance({ worker: { autoStart: false } });
+    await Promise.all([a.ready(), b.ready()]);
+    const recipients = Array.from({ length: 6 }, fresh);
+    for (const [i, email] of recipients.entries()) await a.sendVerification({ id: 9000 + i, email });
+
+    const round = a.drain();
+    await new Promise<void>((resolve) => { const check = () => (started.length === 3 ? resolve() : setTimeout(check, 20)); check(); });
+    let closed = false;
+    const closing = a.close().then(() => { closed = true; });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(closed).toBe(false); // it waits for the mail it is sending…
+    open();
+    await closing;
+    expect(await round).toBe(3); // …finishes it, and claims no more.
+    smtp.close();
+
+    // Nothing is left leased by the stopped instance: what it did not claim is due now, and B sends it at once.
+    const em = services.db.orm.em.fork();
+    const [left] = await em.execute(`select count(*)::int as pending, count(*) filter (where next_attempt_at > now())::int as leased
+      from verigate_outbox where status = 'pending' and recipient in (${recipients.map(() => '?').join(',')})`, recipients);
+    expect(left).toEqual({ pending: 3, leased: 0 });
+    expect(await b.drain()).toBe(3);
+    await services.sink.waitFor(() => recipients.every((to) => delivered(to) >= 1));
+    for (const to of recipients) expect(delivered(to)).toBe(1);
+    expect(new Set(started).size).toBe(3);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { emailVerification, type EmailVerification } from '../../plugin/index.ts';
 import { quietLogger } from '../helpers/core.ts';
-import { newUser, signedIn } from '../helpers/flow.ts';
+import { mailedToken, newUser, signedIn } from '../helpers/flow.ts';
 import { createHostApp } from '../helpers/host-app.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
 import { TEST_SECRET } from '../helpers/services.ts';
@@ -86,6 +86,51 @@ describe('verigate on its own database connection (database option)', () => {
       await host.vg.close();
     }
   });
+
+  it('starts against a black-holed database: returns at once, answers 503 + Retry-After within 2 s, keeps retrying, then works without a restart', async () => {
+    proxy.setMode('blackhole');
+    const url = new URL(services.db.url);
+    url.host = `127.0.0.1:${proxy.port}`;
+    // The documented defaults: connectTimeout '2s', databaseTimeout '1500ms'.
+    const created = Date.now();
+    const host = createHostApp({ db: services.db, redis: services.redis, smtpUrl: services.sink.url }, { em: undefined, database: url.href } as never);
+    expect(Date.now() - created).toBeLessThan(1000);
+    let settled: string | undefined;
+    host.vg.ready().then(() => { settled = 'ready'; }, () => { settled = 'rejected'; });
+    try {
+      const user = newUser();
+      const browser = await signedIn(host.app, user);
+      const quick = async (answer: Promise<request.Response>) => {
+        const started = Date.now();
+        const res = await answer;
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toBe('5');
+        expect(Date.now() - started).toBeLessThan(2000);
+        return res;
+      };
+      // During the first connection attempt (the database accepts TCP and never answers) and after it failed.
+      for (let round = 0; round < 2; round++) {
+        expect((await quick(browser.get('/dashboard').set(JSON_ACCEPT))).body.error.code).toBe('SERVICE_UNAVAILABLE');
+        expect((await quick(browser.get('/verify/pending'))).text).toContain('Temporarily unavailable');
+        await quick(browser.post('/verify/resend').set(JSON_ACCEPT).send({}));
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      }
+      await expect(host.vg.sendVerification(user)).rejects.toMatchObject({ name: 'ServiceUnavailableError' });
+      expect(settled).toBeUndefined(); // still waiting, neither given up nor pretending
+
+      proxy.setMode('forward');
+      // The next retry (at most 5 s apart, each attempt bounded by connectTimeout) connects and migrates.
+      await Promise.race([host.vg.ready(), new Promise((_, reject) => setTimeout(() => reject(new Error('ready() did not resolve within 12 s of the database answering')), 12_000).unref())]);
+      expect(settled).toBe('ready');
+      await browser.get('/dashboard').set(JSON_ACCEPT).expect(403);
+      const token = await mailedToken(host.vg, services.sink, user);
+      await browser.post('/verify/confirm').set(JSON_ACCEPT).send({ token }).expect(200, { status: 'VERIFIED' });
+      await browser.get('/dashboard').set(JSON_ACCEPT).expect(200);
+    } finally {
+      proxy.setMode('forward');
+      await host.vg.close();
+    }
+  }, 30_000);
 
   it('closes its pool on close(), and ready() afterwards says so', async () => {
     proxy.setMode('forward');
