@@ -164,7 +164,7 @@ describe('connect-redis sessions and verigate on one Redis Cluster', () => {
       baseUrl: 'https://app.test/verify', secret: TEST_SECRET, em: db.orm.em, logger: silent,
       mail: { from: 'a@app.test', transport: sink.url }, worker: { autoStart: false },
       getUser: (req) => (req.session as unknown as { user?: { id: string; email: string } }).user ?? null,
-      redis: host, redisPrefix: 'cluster-vg:',
+      redis: host, redisPrefix: 'cluster-vg:', sessionIndex: 'redis',
     });
     app = express();
     app.use(session({ store: new RedisStore({ client: host, prefix: sessionPrefix }), secret: 's', resave: false, saveUninitialized: false, name: 'sid' }));
