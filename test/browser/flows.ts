@@ -86,3 +86,11 @@ export async function signUpConfirmed(person: Person, source: MailSource, email:
 function expectPage(url: string, path: string, status: number, expected: number): void {
   if (new URL(url).pathname !== path || status !== expected) throw new Error(`expected ${expected} at ${path}, got ${status} at ${url}`);
 }
+
+/**
+ * Waits for the anti-robot proof of work to finish in the page, as a person waits for "Ready.".
+ * Up to 100 000 SHA-256 rounds in the page's JavaScript: longer than other waits on a busy machine.
+ */
+export async function proofOfWorkDone(person: Person): Promise<void> {
+  await person.page.getByText('Ready.').waitFor({ timeout: 45_000 });
+}

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectFocusOrder, expectNoHorizontalScroll } from './checks.ts';
-import { confirmFromMailbox, logIn, openMail, signUp } from './flows.ts';
+import { logIn, openMail, proofOfWorkDone, signUp } from './flows.ts';
 import type { ExampleApp } from '../../example-app/app.ts';
 import { startExampleApp, type BrowserRun } from './harness.ts';
 import type { Person } from './person.ts';
@@ -31,7 +31,7 @@ describe('keyboard and small screens in Chromium', () => {
     await signUp(person, email);
 
     await person.open('/verify/resend', 'Get a new link');
-    await person.page.getByText('Ready.').waitFor();
+    await proofOfWorkDone(person);
     await expectFocusOrder(person.page, ['input#email', 'button:Send a new link', 'a:Sign in']);
 
     await person.open('/login', 'Log in');
@@ -105,7 +105,7 @@ describe('keyboard and small screens in Chromium', () => {
     await person.open('/login', 'Log in');
     await expectFocusOrder(person.page, ['input#email', 'input#password', 'button:Log in', 'a:Create an account']);
     await person.open('/verify/resend', 'Get a new link');
-    await person.page.getByText('Ready.').waitFor();
+    await proofOfWorkDone(person);
     await person.shot('dark-verify-resend');
   });
 });

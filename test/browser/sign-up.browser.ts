@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { descriptionOf, hasFocus } from './checks.ts';
 import type { ExampleApp } from '../../example-app/app.ts';
 import { startExampleApp, type BrowserRun } from './harness.ts';
-import { codeIn, confirmFromMailbox, logIn, openMail, signUp, waitForMail } from './flows.ts';
+import { codeIn, confirmFromMailbox, logIn, openMail, proofOfWorkDone, signUp, waitForMail } from './flows.ts';
 import type { Person } from './person.ts';
 
 describe('a person signs up in Chromium', () => {
@@ -123,7 +123,7 @@ describe('a person signs up in Chromium', () => {
     await person.heading('Get a new link');
     await person.page.getByLabel('Email address').fill(email);
     // The solver disables the button while it works and says "Ready." when done, as a person would see.
-    await person.page.getByText('Ready.').waitFor();
+    await proofOfWorkDone(person);
     await person.shot('verify-resend');
     const sent = await person.submit(person.page.getByRole('button', { name: 'Send a new link' }));
     expect(sent.status()).toBe(200);
