@@ -102,6 +102,8 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
       const user = currentUser(req);
       res.locals.user = user ? { id: user.id, email: user.email } : null;
       res.locals.devMailbox = mailbox !== null;
+      // The dev mailbox's page takes the app's name from here (verigate's own pages get it from appName).
+      res.locals.appName = APP_NAME;
       next();
     });
     app.use('/verify', vg.router);
