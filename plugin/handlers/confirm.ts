@@ -13,6 +13,6 @@ export function confirmPageHandler(deps: HandlerDeps) {
 
 /** POST /confirm — consumes the link that proves the current address. */
 export function confirmSubmitHandler(deps: HandlerDeps) {
-  return tokenSubmitHandler(deps, (token) => deps.verification.confirm(token),
+  return tokenSubmitHandler(deps, (token, context) => deps.verification.confirm(token, context),
     (req, result) => (result.status === 'VERIFIED' ? afterAddressProven(req, deps, result.userId) : Promise.resolve()));
 }

@@ -6,6 +6,7 @@ import { wantsJson } from '../negotiate.ts';
 import { isSuccess, RESULT_SLUGS, type ErrorCode, type ResultStatus } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { bodyOf, withinIpLimit, type HandlerDeps } from './deps.ts';
+import type { AuditContext } from '../../src/audit/audit-event.ts';
 
 /**
  * POST of an emailed link's button: consumes the token. The token is the request's own secret, so
@@ -14,14 +15,14 @@ import { bodyOf, withinIpLimit, type HandlerDeps } from './deps.ts';
  * no token. `afterSuccess` applies session effects (e.g. signing other devices out).
  */
 export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: HandlerDeps,
-  consume: (token: unknown) => Promise<R>, afterSuccess?: (req: Request, result: R) => Promise<void>) {
+  consume: (token: unknown, context: AuditContext) => Promise<R>, afterSuccess?: (req: Request, result: R) => Promise<void>) {
   const { config, respond } = deps;
   const origin = new URL(config.baseUrl).origin;
   return asyncHandler(async (req: Request, res: Response) => {
     if (!isSameOriginRequest(req, origin)) return respond.fail(req, res, 'CSRF_INVALID');
     // Guessing a 256-bit token is hopeless, but a flood of attempts is not free: limited per IP.
     if (!(await withinIpLimit(req, res, deps, ['attemptsPerIp']))) return;
-    const result = await consume(bodyOf(req).token);
+    const result = await consume(bodyOf(req).token, { ip: req.ip });
     const ok = isSuccess(result.status);
     if (ok && afterSuccess) {
       // The token is consumed and the outcome stands; a store that cannot end sessions right now is

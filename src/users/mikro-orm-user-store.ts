@@ -19,6 +19,11 @@ export interface MikroOrmUserStoreOptions {
   uniqueKeyProperty?: string;
   /** The `caseSensitiveLocalPart` you gave `addresses`, for the unique key. Default `false`. */
   caseSensitiveLocalPart?: boolean;
+  /**
+   * The primary key is a number (serial, integer): `findById`, which gets ids from URLs as text,
+   * then looks up only whole numbers, as numbers. Default `false` (ids looked up as text).
+   */
+  numericId?: boolean;
   /** Optional password check for re-authentication, e.g. `(user, password) => argon2.verify(user.passwordHash, password)`. */
   verifyPassword?: (user: Record<string, unknown>, password: string) => Promise<boolean> | boolean;
 }
@@ -59,6 +64,13 @@ export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore 
     },
     async findByEmail(address) {
       const user = await options.em.fork().findOne(options.entity as never, byAddress(address) as never) as Record<string, unknown> | null;
+      return user ? { id: user[id] as UserId, email: (user[email] as string | null) ?? null } : null;
+    },
+    async findById(userId) {
+      // Ids come from a URL as text: for a numeric primary key, text that is not a number matches nobody (rather than failing the query).
+      const key = options.numericId ? (/^[1-9]\d{0,14}$/.test(userId) ? Number(userId) : null) : userId;
+      if (key === null) return null;
+      const user = await options.em.fork().findOne(options.entity as never, where(key)) as Record<string, unknown> | null;
       return user ? { id: user[id] as UserId, email: (user[email] as string | null) ?? null } : null;
     },
     ...(options.verifyPassword ? {
