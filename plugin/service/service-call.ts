@@ -14,19 +14,35 @@ export interface ServiceCall {
   why?: string;
 }
 
-const calls = new WeakMap<Request, ServiceCall>();
-
-export function callOf(req: Request): ServiceCall {
-  let call = calls.get(req);
-  if (!call) calls.set(req, (call = {}));
-  return call;
-}
-
 /**
  * The one place a service call is answered: its audit event (logger always, the table when on),
  * written before the answer leaves, so a caller that sees the answer can find the row.
  */
-export function createReplier(audit: AuditTrail) {
+export function createReplier(audit: AuditTrail, now: () => number = Date.now) {
+  // Per router, not per module: two verigate instances in one process share nothing.
+  const calls = new WeakMap<Request, ServiceCall>();
+  const anonymousSeen = new Map<string, number>();
+
+  /**
+   * Calls without a real key can come from anyone at any rate: each is logged, but a table row is
+   * written once a minute per client and reason, so a flood cannot fill the table.
+   */
+  function rowWorthy(req: Request, call: ServiceCall, reason: string): boolean {
+    if (call.keyId) return true;
+    const id = `${req.ip}\u0000${reason}\u0000${call.why ?? ''}`;
+    const t = now();
+    if (t - (anonymousSeen.get(id) ?? -Infinity) < 60_000) return false;
+    if (anonymousSeen.size >= 10_000) anonymousSeen.clear();
+    anonymousSeen.set(id, t);
+    return true;
+  }
+
+  function callOf(req: Request): ServiceCall {
+    let call = calls.get(req);
+    if (!call) calls.set(req, (call = {}));
+    return call;
+  }
+
   async function reply(req: Request, res: Response, status: number, body: unknown, reason: string, headers: Record<string, string> = {}): Promise<void> {
     const call = callOf(req);
     const rawId = call.rawId ?? req.params?.id;
@@ -35,7 +51,7 @@ export function createReplier(audit: AuditTrail) {
       event: 'service.call', ip: req.ip, keyId: call.keyId, userKey: id?.ok ? id.key : null,
       outcome: status < 400 ? 'ok' : status < 500 ? 'refused' : 'error', reason,
       detail: { method: req.method, route: USER_ROUTE, status, ...(call.why ? { why: call.why } : {}) },
-    });
+    }, { logOnly: !rowWorthy(req, call, reason) });
     res.set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
     res.status(status).json(body);
   }
@@ -45,7 +61,7 @@ export function createReplier(audit: AuditTrail) {
     return reply(req, res, http, { error: { code, message, ...extra } }, code, headers);
   }
 
-  return { reply, fail };
+  return { reply, fail, callOf };
 }
 
 export type Replier = ReturnType<typeof createReplier>;

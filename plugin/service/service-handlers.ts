@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { VerigateCore } from '../../src/core.ts';
 import type { ServiceSendResult, StateResult } from '../../src/service-api/service-api.ts';
 import { asyncHandler } from '../async-handler.ts';
-import { callOf, type Replier } from './service-call.ts';
+import type { Replier } from './service-call.ts';
 
 type Refusal = Exclude<StateResult | ServiceSendResult, { status: 'OK' | 'SENT' }>;
 
@@ -44,7 +44,7 @@ export function sendHandler(core: VerigateCore, replier: Replier) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return replier.fail(req, res, 'INVALID_REQUEST');
     const email = (body as Record<string, unknown>).email;
     if (email !== undefined && typeof email !== 'string') return replier.fail(req, res, 'INVALID_REQUEST');
-    const call = { ip: req.ip, keyId: callOf(req).keyId };
+    const call = { ip: req.ip, keyId: replier.callOf(req).keyId };
     const result = await core.serviceApi.send(req.params.id as string, email, call);
     if (result.status !== 'SENT') return refuse(replier, req, res, result);
     return replier.reply(req, res, 202, { status: 'SENT', userId: result.userId, expiresAt: result.expiresAt.toISOString() }, 'SENT');

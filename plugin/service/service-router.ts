@@ -5,7 +5,7 @@ import { describeError } from '../../src/logging/redact.ts';
 import type { ApiScope } from '../../src/service-api/api-key.ts';
 import { asyncHandler } from '../async-handler.ts';
 import { RETRY_AFTER_SECONDS } from '../error-handler.ts';
-import { callOf, createReplier, USER_ROUTE, type Replier } from './service-call.ts';
+import { createReplier, USER_ROUTE, type Replier } from './service-call.ts';
 import { stateHandler, sendHandler } from './service-handlers.ts';
 
 const BODY_LIMIT = '16kb';
@@ -16,7 +16,7 @@ const BODY_LIMIT = '16kb';
  */
 function requireScope(core: VerigateCore, replier: Replier, scope: ApiScope) {
   return asyncHandler(async (req: Request, res: Response, next: NextFunction) => {
-    const call = callOf(req);
+    const call = replier.callOf(req);
     call.rawId = req.params.id as string;
     const check = await core.checkApiKey(req.headers.authorization, scope);
     call.keyId = check.ok ? check.key.id : check.keyId;

@@ -116,7 +116,7 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     if (!input.within) deps.onQueued?.();
     // A taken address got a notice, not a link: the requester never learns it, the audit log does.
     await audit.record({ event: 'verification.sent', userKey: id.key, ip: input.ip, email: to, outcome: taken ? 'notice' : 'sent',
-      ...(taken ? { reason: 'ADDRESS_TAKEN' } : {}), detail: { purpose: 'email_change' } }, input.within);
+      ...(taken ? { reason: 'ADDRESS_TAKEN' } : {}), detail: { purpose: 'email_change' } }, { within: input.within });
     return { status: 'SENT', expiresAt: outcome.status === 'ISSUED' ? outcome.expiresAt : ttl.expiresAt };
   }
 

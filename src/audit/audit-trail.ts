@@ -13,9 +13,10 @@ export interface AuditTrail {
   /**
    * Reports one event to the logger (always, at info level) and to the table (when on). Never
    * throws: an audit sink that fails is logged as a warning, and the operation it describes stands.
-   * With `within` (the host's open transaction) the row commits or rolls back with the host's rows.
+   * With `within` (the host's open transaction) the row commits or rolls back with the host's rows;
+   * with `logOnly` no row is written (for events anyone can cause at any rate).
    */
-  record(entry: AuditEntry, within?: SqlContext): Promise<void>;
+  record(entry: AuditEntry, options?: { within?: SqlContext; logOnly?: boolean }): Promise<void>;
   /** The table's rows for one user, newest first. Throws `VerigateConfigError` when the table is off. */
   forUser(userId: UserId, query?: AuditQuery): Promise<AuditRecord[]>;
 }
@@ -83,12 +84,12 @@ export function createAuditTrail(deps: { logger: Logger; db: DbAccess; ipKey: Bu
   }
 
   return {
-    async record(entry, within) {
+    async record(entry, options = {}) {
       const row = rowOf(entry);
       log(row);
-      if (!deps.table) return;
+      if (!deps.table || options.logOnly) return;
       try {
-        await store(row, within);
+        await store(row, options.within);
       } catch (error) {
         logger.warn('audit row could not be written; the event was logged only', { event: row.event, error: describeError(error) });
       }

@@ -93,7 +93,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     if (outcome.status === 'ALREADY_VERIFIED') return outcome;
     // Inside the host's transaction the row is not committed yet; the worker's next poll finds it.
     if (!options.within) deps.onQueued?.();
-    await audit.record({ event: 'verification.sent', ...who, email: to, outcome: 'sent', detail: { purpose: 'verify' } }, options.within);
+    await audit.record({ event: 'verification.sent', ...who, email: to, outcome: 'sent', detail: { purpose: 'verify' } }, { within: options.within });
     await runHook(logger, 'onVerificationSent', config.hooks.onVerificationSent, { id: user.id, email: to });
     return { status: 'SENT', expiresAt: outcome.expiresAt };
   }

@@ -190,3 +190,29 @@ describe('with the table off (the default)', () => {
     }
   });
 });
+
+describe('inside the host’s transaction', () => {
+  it('writes the sent row with the host’s rows: rolled back with them, committed with them', async () => {
+    const pg = (await import('pg')).default;
+    const pool = new pg.Pool({ connectionString: services.db.url, max: 1 });
+    try {
+      const client = await pool.connect();
+      const send = async (finish: 'commit' | 'rollback') => {
+        const email = fresh(finish);
+        const id = await host.createUser(email);
+        await client.query('begin');
+        expect((await host.vg.sendVerification({ id, email }, { client })).status).toBe('SENT');
+        await client.query(finish);
+        return (await host.vg.auditLog(id)).map((r) => r.event);
+      };
+      try {
+        expect(await send('rollback')).toEqual([]);
+        expect(await send('commit')).toEqual(['verigate.verification.sent']);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+});

@@ -81,6 +81,23 @@ describe('API keys', () => {
     expect(JSON.stringify(rows)).not.toContain(secret);
   });
 
+  it('logs every keyless refusal but writes one row per client and reason a minute, so a flood cannot fill the table', async () => {
+    const fresh2 = await createServiceHost(services);
+    try {
+      const userId = `flood-${randomUUID()}`;
+      for (let i = 0; i < 20; i++) await request(fresh2.app).get(`${PATH(userId)}?email=a@example.com`).expect(401);
+      await request(fresh2.app).get(`${PATH(userId)}?email=a@example.com`).set(bearer('vgk_nope')).expect(401);
+      expect(fresh2.logs.filter((l) => l.meta?.event === 'verigate.service.call')).toHaveLength(21);
+      expect((await fresh2.vg.auditLog(userId)).map((r) => r.detail.why)).toEqual(['MALFORMED', 'MISSING']);
+      // A call with a real key always leaves its row.
+      const { key } = await fresh2.key(['send']);
+      for (let i = 0; i < 3; i++) await request(fresh2.app).get(`${PATH(userId)}?email=a@example.com`).set(bearer(key)).expect(403);
+      expect(await fresh2.vg.auditLog(userId)).toHaveLength(5);
+    } finally {
+      await fresh2.vg.close();
+    }
+  });
+
   it('marks a key used only when a call is admitted', async () => {
     const { id, key } = await host.key(['read']);
     const lastUsed = async () => (await sql('select last_used_at from verigate_api_key where id = ?', [id]))[0].last_used_at;
