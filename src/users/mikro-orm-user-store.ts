@@ -41,6 +41,14 @@ interface UserEntityManager {
   findOne(entity: never, where: never): Promise<unknown>;
 }
 
+/** PostgreSQL's invalid_text_representation (22P02), as the driver or MikroORM's wrapper reports it. */
+function isInvalidText(error: unknown): boolean {
+  for (let e = error as { code?: unknown; sqlState?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === '22P02' || e.sqlState === '22P02') return true;
+  }
+  return false;
+}
+
 export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore {
   const id = options.idProperty ?? 'id';
   const email = options.emailProperty ?? 'email';
@@ -70,7 +78,14 @@ export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore 
       // Ids come from a URL as text: for a numeric primary key, text that is not a number matches nobody (rather than failing the query).
       const key = options.numericId ? (/^[1-9]\d{0,14}$/.test(userId) ? Number(userId) : null) : userId;
       if (key === null) return null;
-      const user = await options.em.fork().findOne(options.entity as never, where(key)) as Record<string, unknown> | null;
+      let user: Record<string, unknown> | null;
+      try {
+        user = await options.em.fork().findOne(options.entity as never, where(key)) as Record<string, unknown> | null;
+      } catch (error) {
+        // Text the key's type cannot hold (a malformed uuid) names nobody; it is not a failure.
+        if (isInvalidText(error)) return null;
+        throw error;
+      }
       return user ? { id: user[id] as UserId, email: (user[email] as string | null) ?? null } : null;
     },
     ...(options.verifyPassword ? {
