@@ -21,12 +21,27 @@ import { createRouter } from './router.ts';
 import { createViewRenderer, type ViewRenderer } from './view-renderer.ts';
 import { resolveWebOptions, WEB_KEYS, type VerigateOptions, type WebConfig } from './web-options.ts';
 import { hostTransaction, type HostTransaction } from '../src/db/host-transaction.ts';
+import type { AuditQuery, AuditRecord } from '../src/audit/audit-event.ts';
+import type { ApiKeyAdmin } from '../src/service-api/api-keys.ts';
+import { createServiceRouter } from './service/service-router.ts';
 
 export interface EmailVerification {
   /** Mount where `baseUrl` points, e.g. `app.use('/verify', vg.router)`, after session and Passport. */
   readonly router: Router;
   /** Middleware for routes that need a verified address. */
   readonly requireVerified: RequestHandler;
+  /**
+   * The service API for your other services (JSON, API keys, no sessions), to mount apart from
+   * `router`, e.g. `app.use('/internal/verigate', vg.serviceRouter())`. Always the same router.
+   */
+  serviceRouter(): Router;
+  /** Creates (the key is shown once), lists and revokes service API keys; the `verigate-keys` CLI does the same. */
+  readonly apiKeys: ApiKeyAdmin;
+  /**
+   * A user's audit rows, newest first: `{ limit = 50 (≤ 500), before }` pages back in time. Needs
+   * `audit: { table: true }` (throws `VerigateConfigError` otherwise).
+   */
+  auditLog(userId: UserId, query?: AuditQuery): Promise<AuditRecord[]>;
   /**
    * Queues a verification email for a user (e.g. right after sign-up). Never waits on SMTP. Pass
    * `{ em }` (your MikroORM EntityManager inside your transaction) or `{ client }` (your `pg`
@@ -104,10 +119,14 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
   const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`);
   const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, linkAttempts: core.linkAttempts, anonymous: core.anonymous, challenge };
+  let serviceRouter: Router | undefined;
 
   return Object.freeze({
     router: createRouter(deps),
     requireVerified: createRequireVerified(deps),
+    serviceRouter: () => (serviceRouter ??= createServiceRouter(core)),
+    apiKeys: core.apiKeys,
+    auditLog: (userId: UserId, query?: AuditQuery) => core.auditLog(userId, query),
     config,
     web,
     sendVerification: (user: VerigateUser, opts?: HostTransaction) => verification.issue(user, { within: hostTransaction(opts) }),

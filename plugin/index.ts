@@ -39,3 +39,9 @@ export { mikroOrmUserStore, type MikroOrmUserStoreOptions } from '../src/users/m
 export type { MailTransport, OutgoingMail, RenderedEmail } from '../src/ports/mail.ts';
 export type { Logger } from '../src/ports/logger.ts';
 export type { Clock } from '../src/ports/clock.ts';
+export { pinoLogger, type PinoLike } from '../src/logging/pino-logger.ts';
+export { AUDIT_EVENTS, type AuditEventName, type AuditRecord, type AuditQuery } from '../src/audit/audit-event.ts';
+export type { AuditOptions } from '../src/audit/audit-options.ts';
+export type { ApiScope, ApiKeyInfo } from '../src/service-api/api-key.ts';
+export type { ApiKeyAdmin, CreateKeyResult, RevokeKeyResult } from '../src/service-api/api-keys.ts';
+export { SERVICE_ERRORS, type ServiceErrorCode } from './service/service-errors.ts';

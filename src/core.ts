@@ -15,6 +15,8 @@ import { createRedisResources } from './redis-resources.ts';
 import type { Listening } from './db/notify-listener.ts';
 import { OUTBOX_CHANNEL } from './outbox/outbox-channel.ts';
 import type { UserId } from './users/user-id.ts';
+import type { SqlContext } from './db/sql-context.ts';
+import type { AuditQuery } from './audit/audit-event.ts';
 import { revokeVerification } from './verification/revoke.ts';
 import { runHook } from './verification/run-hook.ts';
 import { createAnonymousResend } from './verification/anonymous-resend.ts';
@@ -22,6 +24,10 @@ import { createAccountNotice } from './verification/account-notice.ts';
 import { refusalOf } from './verification/send-limits.ts';
 import { createVerificationService } from './verification/verification-service.ts';
 import { createFailureLimit } from './limits/failure-limit.ts';
+import { createAuditTrail } from './audit/audit-trail.ts';
+import { auditedLimiter } from './audit/audited-limiter.ts';
+import { apiKeyAdmin, apiKeyGuard } from './service-api/api-keys.ts';
+import { createServiceApi } from './service-api/service-api.ts';
 
 /**
  * The whole framework-free core, assembled in one place. The Express adapter only adds HTTP on
@@ -35,21 +41,26 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const db = createDbAccess(storage, config.databaseTimeoutMs);
   const mail = createMailTransport(config.mail.transport, config.worker.sendTimeoutMs, config.worker.batchSize);
   const redis = createRedisResources(config, keys, db);
-  const purgeJob = createPurgeJob({ db, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs, sessionLifetimeMs: config.sessionLifetimeMs });
+  const audit = createAuditTrail({ logger: config.logger, db, ipKey: keys.auditHash, table: config.audit.table });
+  // Every 429 passes through the limiter: wrapped once here, every path reports it.
+  const limiter = auditedLimiter(redis.limiter, audit);
+  const purgeJob = createPurgeJob({ db, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs,
+    sessionLifetimeMs: config.sessionLifetimeMs, auditRetentionMs: config.audit.retentionMs });
   const worker = createOutboxWorker({
     db, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
     logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
     onDead: (event) => runHook(config.logger, 'onEmailDead', config.hooks.onEmailDead, event),
   });
   const onQueued = () => worker.kick();
-  const shared = { config, keys, db, renderer, onQueued, limiter: redis.limiter };
+  const shared = { config, keys, db, renderer, onQueued, limiter, audit };
   const verification = createVerificationService(shared);
   const addresses = createAddressChangeService(shared);
-  const anonymous = createAnonymousResend(config, verification, redis.limiter);
+  const anonymous = createAnonymousResend(config, verification, limiter);
   const notifyExistingAccount = createAccountNotice({
     ...shared,
-    allow: async (recipientKey) => (await refusalOf(redis.limiter, [{ rule: 'sendsPerRecipient', key: recipientKey }])) ?? { ok: true },
+    allow: async (recipientKey) => (await refusalOf(limiter, [{ rule: 'sendsPerRecipient', key: recipientKey }])) ?? { ok: true },
   });
+  const runSql = <T>(work: (ctx: SqlContext) => Promise<T>) => db.run(work);
   let listening: Promise<Listening | undefined> | undefined;
   if (config.worker.autoStart) {
     storage.ready().then(() => {
@@ -71,10 +82,20 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     notifyExistingAccount,
     /** Which sessions belong to which user (Redis when configured, else verigate's table). */
     sessions: redis.sessions,
-    /** The rate limiter (Redis when configured, else memory), for the web layer's per-IP checks. */
-    limiter: redis.limiter,
+    /** The rate limiter (Redis when configured, else memory), for the web layer's per-IP checks; its refusals are audited. */
+    limiter,
+    /** The audit emitter (logger always, table when `audit.table`). */
+    audit,
+    /** A user's audit rows, newest first (needs `audit: { table: true }`). */
+    auditLog: (userId: UserId, query?: AuditQuery) => audit.forUser(userId, query),
+    /** The service API's operations, without HTTP. */
+    serviceApi: createServiceApi({ config, db, verification, addresses }),
+    /** Checks a service API call's `Authorization` header for a scope (constant time, revocation, per-key limit). */
+    checkApiKey: apiKeyGuard(runSql, keys.apiKeyHash, limiter),
+    /** Creates, lists and revokes service API keys. */
+    apiKeys: apiKeyAdmin(runSql, keys.apiKeyHash),
     /** Failed link submissions per client IP, counted after the lookup (see `FailureLimit`). */
-    linkAttempts: createFailureLimit(redis.limiter, 'attemptsPerIp'),
+    linkAttempts: createFailureLimit(limiter, 'attemptsPerIp'),
     /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
     revoke: (userId: UserId) => revokeVerification(db, userId),
     /** Database, Redis and outbox backlog at a glance; never throws. */

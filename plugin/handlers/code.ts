@@ -26,7 +26,8 @@ export function codeHandler(deps: HandlerDeps) {
     if (!(await withinIpLimit(req, res, deps, ['codeAttemptsPerIp']))) return;
     const body = bodyOf(req);
     const me = { id: user.id, email: user.email };
-    const result = body.for === 'change' ? await addresses.confirmCode(me, body.code) : await verification.confirmCode(me, body.code);
+    const who = { ip: req.ip };
+    const result = body.for === 'change' ? await addresses.confirmCode(me, body.code, who) : await verification.confirmCode(me, body.code, who);
 
     if (result.status === 'VERIFIED' || result.status === 'CHANGED') {
       await afterAddressProven(req, deps, result.userId).catch((error: unknown) =>

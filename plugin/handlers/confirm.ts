@@ -17,6 +17,6 @@ export function confirmSubmitHandler(deps: HandlerDeps) {
   // With the session index in verigate's table, the consuming statement also takes the user's other
   // sessions out of it: a confirmation is one round trip to PostgreSQL.
   return tokenSubmitHandler(deps,
-    (token, req) => deps.verification.confirm(token, inStatement ? { endSessions: { keepHash: inStatement.keepHash(req) } } : {}),
+    (token, context, req) => deps.verification.confirm(token, inStatement ? { ...context, endSessions: { keepHash: inStatement.keepHash(req) } } : context),
     (req, result) => (result.status === 'VERIFIED' ? afterAddressProven(req, deps, result.userId, result.endedSessions) : Promise.resolve()));
 }

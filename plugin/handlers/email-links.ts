@@ -19,12 +19,12 @@ export function emailUndoPageHandler(deps: HandlerDeps) {
 
 /** POST /email/confirm — consumes the link and switches the address through the host's `users.setEmail`. */
 export function emailConfirmSubmitHandler(deps: HandlerDeps) {
-  return tokenSubmitHandler(deps, (token) => deps.addresses.confirm(token),
+  return tokenSubmitHandler(deps, (token, context) => deps.addresses.confirm(token, context),
     (req, result) => (result.status === 'CHANGED' ? afterAddressProven(req, deps, result.userId) : Promise.resolve()));
 }
 
 /** POST /email/undo — restores the previous address and cancels every open link of the account. */
 export function emailUndoSubmitHandler(deps: HandlerDeps) {
-  return tokenSubmitHandler(deps, (token) => deps.addresses.undo(token),
+  return tokenSubmitHandler(deps, (token, context) => deps.addresses.undo(token, context),
     (req, result) => (result.status === 'REVERTED' ? afterChangeUndone(req, deps, result.userId) : Promise.resolve()));
 }

@@ -6,6 +6,7 @@ import { wantsJson } from '../negotiate.ts';
 import { isSuccess, RESULT_SLUGS, type ErrorCode, type ResultStatus } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { bodyOf, clientIp, type HandlerDeps } from './deps.ts';
+import type { AuditContext } from '../../src/audit/audit-event.ts';
 
 /**
  * POST of an emailed link's button: consumes the token. The token is the request's own secret, so
@@ -14,7 +15,7 @@ import { bodyOf, clientIp, type HandlerDeps } from './deps.ts';
  * no token. `afterSuccess` applies session effects (e.g. signing other devices out).
  */
 export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: HandlerDeps,
-  consume: (token: unknown, req: Request) => Promise<R>, afterSuccess?: (req: Request, result: R) => Promise<void>) {
+  consume: (token: unknown, context: AuditContext, req: Request) => Promise<R>, afterSuccess?: (req: Request, result: R) => Promise<void>) {
   const { config, respond } = deps;
   const origin = new URL(config.baseUrl).origin;
   return asyncHandler(async (req: Request, res: Response) => {
@@ -24,7 +25,7 @@ export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: Han
     const ip = clientIp(req);
     const admitted = deps.linkAttempts.admit(ip);
     if (!admitted.ok) return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: admitted.retryAfterSeconds });
-    const result = await consume(bodyOf(req).token, req);
+    const result = await consume(bodyOf(req).token, { ip }, req);
     const ok = isSuccess(result.status);
     if (!ok) {
       const counted = await deps.linkAttempts.failed(ip);

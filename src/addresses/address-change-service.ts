@@ -17,6 +17,7 @@ import { describeDuration } from '../verification/describe-duration.ts';
 import type { PendingChange, StartChangeResult } from './change-results.ts';
 import { createChangeConfirmation } from './change-confirmation.ts';
 import { createCode, formatCode, hashCode } from '../tokens/code.ts';
+import { noAudit, type AuditTrail } from '../audit/audit-trail.ts';
 
 export interface AddressChangeDeps {
   config: ResolvedConfig;
@@ -25,6 +26,8 @@ export interface AddressChangeDeps {
   renderer: EmailRenderer;
   limiter: Limiter;
   onQueued?: () => void;
+  /** Where change requests, confirmations and undos are reported. Default: nowhere. */
+  audit?: AuditTrail;
 }
 
 export interface StartChangeInput extends LimitContext {
@@ -66,11 +69,18 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return { status: 'INVALID_USER' };
     if (!users?.setEmail) return { status: 'NOT_SUPPORTED' };
+    const audit = deps.audit ?? noAudit;
+    const failed = async (reason: string, detail: Record<string, string> = {}) =>
+      audit.record({ event: 'verification.failed', userKey: id.key, ip: input.ip, email: typeof input.newEmail === 'string' ? input.newEmail : null, outcome: 'failed', reason, detail: { flow: 'email_change', ...detail } });
     const parsed = await config.addressPolicy.check(input.newEmail);
-    if (!parsed.ok) return { status: 'INVALID_EMAIL', problem: parsed.problem };
+    if (!parsed.ok) {
+      await failed('INVALID_EMAIL', { problem: parsed.problem });
+      return { status: 'INVALID_EMAIL', problem: parsed.problem };
+    }
     const current = user.email ? parseEmailAddress(user.email) : null;
     if (current?.ok && current.canonical === parsed.canonical) return { status: 'SAME_ADDRESS' };
     const denied = await reauthenticate(user, id.key, input);
+    if (denied?.status === 'WRONG_PASSWORD') await failed('WRONG_PASSWORD');
     if (denied) return denied;
     const limited = await refusalOf(deps.limiter, sendChecks(id.key, parsed.limitKey, input));
     if (limited) return limited;
@@ -104,6 +114,9 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
       return issued;
     }, input.within);
     if (!input.within) deps.onQueued?.();
+    // A taken address got a notice, not a link: the requester never learns it, the audit log does.
+    await audit.record({ event: 'verification.sent', userKey: id.key, ip: input.ip, email: to, outcome: taken ? 'notice' : 'sent',
+      ...(taken ? { reason: 'ADDRESS_TAKEN' } : {}), detail: { purpose: 'email_change' } }, { within: input.within });
     return { status: 'SENT', expiresAt: outcome.status === 'ISSUED' ? outcome.expiresAt : ttl.expiresAt };
   }
 

@@ -12,6 +12,9 @@ import { UNUSABLE_STATUS } from '../verification/verification-service.ts';
 import type { AddressChangeDeps } from './address-change-service.ts';
 import { expectedCurrentEmail } from './change-history.ts';
 import type { ConfirmChangeResult, UndoChangeResult } from './change-results.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
+import { noAudit } from '../audit/audit-trail.ts';
+import { maskEmail } from '../logging/mask-email.ts';
 
 /** What `users.setEmail` gets: verigate's transaction (as a query function, and the host's ORM when verigate runs on it). */
 export function setEmailContext(tx: SqlContext, previousEmail: string | null): SetEmailContext {
@@ -28,6 +31,20 @@ const SUPERSEDED_BY_CHANGE = ['verify', 'email_change'] as const;
 export function createChangeConfirmation(deps: AddressChangeDeps) {
   const { config, keys, db } = deps;
   const { users, logger } = config;
+  const audit = deps.audit ?? noAudit;
+
+  /** Every outcome but an old link for an already verified address leaves an audit event. */
+  async function report(result: { status: string }, how: { flow: 'email_change' | 'undo'; method: 'link' | 'code' }, userKey: string | undefined, context: AuditContext): Promise<void> {
+    const r = result as Partial<{ email: string; previousEmail: string | null; revertedEmail: string }>;
+    if (result.status === 'CHANGED') {
+      await audit.record({ event: 'email.changed', ...context, userKey, email: r.email, outcome: 'changed', detail: { method: how.method, previousEmail: r.previousEmail ? maskEmail(r.previousEmail) : null } });
+    } else if (result.status === 'REVERTED') {
+      await audit.record({ event: 'email.reverted', ...context, userKey, email: r.email, outcome: 'reverted', detail: { revertedEmail: maskEmail(r.revertedEmail!) } });
+    } else if (result.status !== 'ALREADY_VERIFIED') {
+      const attemptsLeft = (result as { attemptsLeft?: number }).attemptsLeft;
+      await audit.record({ event: 'verification.failed', ...context, userKey, outcome: 'failed', reason: result.status, detail: { ...how, ...(attemptsLeft !== undefined ? { attemptsLeft } : {}) } });
+    }
+  }
 
   async function apply(tx: SqlContext, consumed: ConsumedToken): Promise<ConfirmChangeResult> {
     const userId = restoreUserId(consumed.userId, consumed.userIdType);
@@ -46,33 +63,39 @@ export function createChangeConfirmation(deps: AddressChangeDeps) {
   }
 
   /** The link sent to the new address. */
-  async function confirm(token: unknown): Promise<ConfirmChangeResult> {
-    if (!isWellFormedToken(token) || !users?.setEmail) return { status: 'TOKEN_INVALID' };
-    return announce(await db.transaction(async (tx): Promise<ConfirmChangeResult> => {
+  async function confirm(token: unknown, context: AuditContext = {}): Promise<ConfirmChangeResult> {
+    const how = { flow: 'email_change', method: 'link' } as const;
+    let userKey: string | undefined;
+    const result: ConfirmChangeResult = !isWellFormedToken(token) || !users?.setEmail ? { status: 'TOKEN_INVALID' } : await db.transaction(async (tx): Promise<ConfirmChangeResult> => {
       const outcome = await consumeToken(tx, 'email_change', hashToken(keys.tokenHash, token), { recordVerified: true, supersede: SUPERSEDED_BY_CHANGE });
+      userKey = outcome.consumed ? outcome.consumed.userId : outcome.userId;
       return outcome.consumed ? apply(tx, outcome.consumed) : { status: UNUSABLE_STATUS[outcome.reason] } as ConfirmChangeResult;
-    }));
+    });
+    await report(result, how, userKey, context);
+    return announce(result);
   }
 
   /** The code from that mail, typed by the signed-in user. */
-  async function confirmCode(user: VerigateUser, input: unknown): Promise<ConfirmChangeResult | Exclude<CodeResult, { status: 'VERIFIED' }>> {
+  async function confirmCode(user: VerigateUser, input: unknown, context: AuditContext = {}): Promise<ConfirmChangeResult | Exclude<CodeResult, { status: 'VERIFIED' }>> {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return { status: 'INVALID_USER' };
     const code = normaliseCode(input);
-    if (!code || !users?.setEmail) return { status: 'CODE_MALFORMED' };
-    return announce(await db.transaction(async (tx) => {
+    const result = !code || !users?.setEmail ? { status: 'CODE_MALFORMED' as const } : await db.transaction(async (tx) => {
       const outcome = await consumeByCode(tx, 'email_change', id.key, hashCode(keys.tokenHash, code), { maxAttempts: MAX_CODE_ATTEMPTS, supersede: SUPERSEDED_BY_CHANGE });
       if (outcome.consumed) return apply(tx, outcome.consumed);
       return outcome.reason === 'CODE_INVALID' ? { status: 'CODE_INVALID' as const, attemptsLeft: outcome.attemptsLeft } : { status: outcome.reason };
-    }));
+    });
+    await report(result, { flow: 'email_change', method: 'code' }, id.key, context);
+    return announce(result);
   }
 
   /** The undo link sent to the previous address: restores it, and cancels every open link of the account. */
-  async function undo(token: unknown): Promise<UndoChangeResult> {
-    if (!isWellFormedToken(token) || !users?.setEmail) return { status: 'TOKEN_INVALID' };
-    const result = await db.transaction(async (tx): Promise<UndoChangeResult> => {
+  async function undo(token: unknown, context: AuditContext = {}): Promise<UndoChangeResult> {
+    let userKey: string | undefined;
+    const result: UndoChangeResult = !isWellFormedToken(token) || !users?.setEmail ? { status: 'TOKEN_INVALID' } : await db.transaction(async (tx): Promise<UndoChangeResult> => {
       const outcome = await consumeToken(tx, 'change_revoke', hashToken(keys.tokenHash, token),
         { recordVerified: true, supersede: ['verify', 'email_change', 'change_revoke'] });
+      userKey = outcome.consumed ? outcome.consumed.userId : outcome.userId;
       if (!outcome.consumed) return { status: UNUSABLE_STATUS[outcome.reason] } as UndoChangeResult;
       const { id, userId: key, userIdType, email: restored, newEmail: reverted } = outcome.consumed;
       const userId = restoreUserId(key, userIdType);
@@ -83,6 +106,7 @@ export function createChangeConfirmation(deps: AddressChangeDeps) {
       }
       return { status: 'REVERTED', userId, email: restored, revertedEmail: reverted! };
     });
+    await report(result, { flow: 'undo', method: 'link' }, userKey, context);
     if (result.status === 'REVERTED') {
       await runHook(logger, 'onEmailChangeReverted', config.hooks.onEmailChangeReverted, { userId: result.userId, email: result.email, revertedEmail: result.revertedEmail });
     }

@@ -8,6 +8,7 @@ import type { UserId } from '../users/user-id.ts';
 import type { AddressOptions } from '../email/address-options.ts';
 import type { LimitOptions } from '../limits/limit-options.ts';
 import type { RedisHashCommands } from '../sessions/session-index.ts';
+import type { AuditOptions } from '../audit/audit-options.ts';
 
 /** An ioredis `Redis` or `Cluster` (verigate calls plain commands on it and never closes it). */
 export type RedisClientLike = RedisHashCommands & { status?: string };
@@ -149,4 +150,11 @@ export interface CoreOptions {
    * worker about once an hour) deletes them. Default `'7d'`.
    */
   retention?: number | string;
+  /**
+   * The audit trail: every send, confirmation, failure, 429, change, undo and service API call
+   * goes to `logger.info` as one object with a stable `event` field (always); with
+   * `{ table: true }` also to the `verigate_audit` table, kept `retention` long (`'90d'`) and
+   * read with `vg.auditLog(userId)`. Default `{ table: false, retention: '90d' }`.
+   */
+  audit?: AuditOptions;
 }

@@ -6,13 +6,14 @@ import { resolveDatabase } from './resolve-database.ts';
 import { isMikroOrmEntityManager } from '../db/mikro-orm.ts';
 import { createAddressPolicy } from '../email/address-policy.ts';
 import { resolveLimitOptions } from '../limits/limit-options.ts';
+import { resolveAuditOptions } from '../audit/audit-options.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
-  'environment', 'appName', 'addresses', 'users', 'redis', 'limits', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'sessionIndex', 'hooks', 'logger', 'clock', 'worker', 'retention'] as const;
+  'environment', 'appName', 'addresses', 'users', 'redis', 'limits', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'sessionIndex', 'hooks', 'logger', 'clock', 'worker', 'retention', 'audit'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead'] as const;
-const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken', 'findByEmail'] as const;
+const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken', 'findByEmail', 'findById'] as const;
 const WORKER_KEYS = ['autoStart', 'pollInterval', 'maxAttempts', 'retryBase', 'batchSize', 'sendTimeout', 'lease', 'listen'] as const;
 
 export const MIN_SECRET_LENGTH = 32;
@@ -184,6 +185,7 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
     logger: options.logger ?? defaultLogger,
     clock: options.clock ?? systemClock,
     retentionMs: duration('retention', options.retention, '7d'),
+    audit: resolveAuditOptions(options.audit),
     worker: Object.freeze({
       autoStart: bool('worker.autoStart', worker.autoStart, true, 'VERIGATE_INVALID_WORKER'),
       pollIntervalMs: duration('worker.pollInterval', worker.pollInterval, '2s'),

@@ -7,6 +7,7 @@ import type { UserStore } from '../users/user-store.ts';
 import type { AddressPolicy } from '../email/address-policy.ts';
 import type { Environment, RedisOption, VerigateHooks } from './options.ts';
 import type { ResolvedLimits } from '../limits/limit-options.ts';
+import type { ResolvedAudit } from '../audit/audit-options.ts';
 
 /** Core options after validation and defaults: frozen, and free of the secret so it may be inspected safely. */
 export interface ResolvedConfig {
@@ -37,6 +38,7 @@ export interface ResolvedConfig {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly retentionMs: number;
+  readonly audit: ResolvedAudit;
   readonly worker: Readonly<{
     autoStart: boolean;
     pollIntervalMs: number;

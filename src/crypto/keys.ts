@@ -10,6 +10,10 @@ export interface VerigateKeys {
   readonly lookupHash: Buffer;
   /** AES-256-GCM key for other credentials at rest (indexed session ids). */
   readonly dataSeal: Buffer;
+  /** HMAC key for the stored hashes of service API keys. */
+  readonly apiKeyHash: Buffer;
+  /** HMAC key for client IPs in the audit log: one IP maps to one stable value, readable by nobody. */
+  readonly auditHash: Buffer;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -22,5 +26,7 @@ export function deriveKeys(secret: string): VerigateKeys {
     outboxSeal: derive(secret, 'outbox-seal'),
     lookupHash: derive(secret, 'lookup-hash'),
     dataSeal: derive(secret, 'data-seal'),
+    apiKeyHash: derive(secret, 'api-key-hash'),
+    auditHash: derive(secret, 'audit-hash'),
   });
 }

@@ -4,7 +4,7 @@ import { parseDuration } from '../config/duration.ts';
 
 /** The axes verigate limits. Each is counted separately, per key (user id, address or client IP). */
 export const LIMIT_RULES = [
-  'sendsPerUser', 'sendsPerRecipient', 'sendsPerIp', 'attemptsPerIp', 'passwordAttemptsPerUser', 'codeAttemptsPerIp',
+  'sendsPerUser', 'sendsPerRecipient', 'sendsPerIp', 'attemptsPerIp', 'passwordAttemptsPerUser', 'codeAttemptsPerIp', 'serviceCallsPerKey',
 ] as const;
 
 export type LimitRule = (typeof LIMIT_RULES)[number];
@@ -41,6 +41,8 @@ export interface LimitOptions {
   passwordAttemptsPerUser?: LimitRuleOption;
   /** Emailed-code attempts per client IP. Default `['10/10m']`. */
   codeAttemptsPerIp?: LimitRuleOption;
+  /** Calls to the service API per API key (every route; sends also count per user and recipient). Default `['600/1m']`. */
+  serviceCallsPerKey?: LimitRuleOption;
 }
 
 export interface ResolvedWindow {
@@ -58,6 +60,7 @@ export const DEFAULT_LIMITS: Readonly<Record<LimitRule, readonly string[]>> = Ob
   attemptsPerIp: Object.freeze(['30/10m']),
   passwordAttemptsPerUser: Object.freeze(['5/15m']),
   codeAttemptsPerIp: Object.freeze(['10/10m']),
+  serviceCallsPerKey: Object.freeze(['600/1m']),
 });
 
 const CODE = 'VERIGATE_INVALID_LIMITS';

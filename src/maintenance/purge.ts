@@ -1,9 +1,12 @@
 import type { DbAccess } from '../db/db-access.ts';
+import { PURGE_AUDIT } from '../audit/audit-store.ts';
 
 export interface PurgeResult {
   tokens: number;
   messages: number;
   sessions: number;
+  /** Audit rows older than the audit retention. */
+  audit: number;
 }
 
 // Small batches keep each statement short (well inside the statement timeout) and the locks brief,
@@ -34,14 +37,17 @@ async function purgeAll(db: DbAccess, statement: string, ageMs: number): Promise
  * Keeps tables bounded: deletes tokens that expired more than `retentionMs` ago and outbox rows
  * that were sent or parked dead that long ago (they hold addresses, personal data), by the
  * database's clock. Tokens are kept for a while after expiry so an old link still explains itself.
- * Session-index rows go once older than the longest a session can live.
+ * Session-index rows go once older than the longest a session can live, audit rows after the
+ * audit retention (`audit.retention`, 90 days by default).
  */
-export async function purgeExpired(db: DbAccess, retentionMs: number, sessionLifetimeMs = 30 * 86_400_000): Promise<PurgeResult> {
+export async function purgeExpired(db: DbAccess, retentionMs: number, sessionLifetimeMs = 30 * 86_400_000, auditRetentionMs = 90 * 86_400_000): Promise<PurgeResult> {
   const age = Math.round(retentionMs);
   return {
     tokens: await purgeAll(db, PURGE_TOKENS, age),
     messages: await purgeAll(db, PURGE_MESSAGES, age),
     // Index entries of sessions that can no longer be alive in the host's store.
     sessions: await purgeAll(db, PURGE_SESSIONS, Math.round(sessionLifetimeMs)),
+    // Even with the table off now: rows written while it was on still age out.
+    audit: await purgeAll(db, PURGE_AUDIT, Math.round(auditRetentionMs)),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Where verigate reports what an operator should know. Never receives a raw token or a full link.
- * Compatible with `console`, pino and winston.
+ * Called as `(message, fields)`, as `console` and winston take it; wrap pino in `pinoLogger()`.
  */
 export interface Logger {
   info(message: string, meta?: Record<string, unknown>): void;

@@ -43,7 +43,8 @@ export interface ConsumedToken {
 /** Why a token could not be consumed. */
 export type UnusableReason = 'INVALID' | 'USED' | 'SUPERSEDED' | 'EXPIRED' | 'ALREADY_VERIFIED';
 
-export type ConsumeOutcome = { consumed: ConsumedToken } | { consumed: null; reason: UnusableReason };
+/** On failure, `userId` is the stored id of the token's user when the token is known (for the audit log). */
+export type ConsumeOutcome = { consumed: ConsumedToken } | { consumed: null; reason: UnusableReason; userId?: string };
 
 // A concurrent issue for the same user and purpose can win the unique index between our supersede
 // and our insert; the statement then inserts nothing and simply runs again, after a short random
@@ -129,7 +130,7 @@ with consumed as (
 )
 select c.id, c.purpose, c.user_id, c.user_id_type, c.email, c.new_email,
        (select coalesce(array_agg(sid_sealed), '{}') from ended) as ended_sessions,
-       t.id is not null as known, t.used_at is not null as used, t.superseded_at is not null as superseded,
+       t.id is not null as known, t.user_id as token_user_id, t.used_at is not null as used, t.superseded_at is not null as superseded,
        t.expires_at <= now() as expired,
        t.purpose = 'verify' and exists (select 1 from verigate_verified_email v where v.user_id = t.user_id and v.email = t.email) as pair_verified
 from (select 1) as one
@@ -145,6 +146,7 @@ interface ConsumeRow {
   new_email: string | null;
   ended_sessions: string[];
   known: boolean;
+  token_user_id: string | null;
   used: boolean;
   superseded: boolean;
   expired: boolean | null;
@@ -167,7 +169,7 @@ export async function consumeToken(ctx: SqlContext, purpose: TokenPurpose, token
   if (row.id !== null) {
     return { consumed: { id: row.id, purpose: row.purpose, userId: row.user_id, userIdType: row.user_id_type, email: row.email, newEmail: row.new_email, endedSessions: row.ended_sessions ?? [] } };
   }
-  return { consumed: null, reason: explain(row) };
+  return { consumed: null, reason: explain(row), ...(row.token_user_id ? { userId: row.token_user_id } : {}) };
 }
 
 function explain(row: ConsumeRow): UnusableReason {

@@ -19,6 +19,11 @@ export interface MikroOrmUserStoreOptions {
   uniqueKeyProperty?: string;
   /** The `caseSensitiveLocalPart` you gave `addresses`, for the unique key. Default `false`. */
   caseSensitiveLocalPart?: boolean;
+  /**
+   * The primary key is a number (serial, integer): `findById`, which gets ids from URLs as text,
+   * then looks up only whole numbers, as numbers. Default `false` (ids looked up as text).
+   */
+  numericId?: boolean;
   /** Optional password check for re-authentication, e.g. `(user, password) => argon2.verify(user.passwordHash, password)`. */
   verifyPassword?: (user: Record<string, unknown>, password: string) => Promise<boolean> | boolean;
 }
@@ -34,6 +39,14 @@ interface UserEntityManager {
   nativeUpdate(entity: never, where: never, data: never): Promise<number>;
   count(entity: never, where: never): Promise<number>;
   findOne(entity: never, where: never): Promise<unknown>;
+}
+
+/** PostgreSQL's invalid_text_representation (22P02), as the driver or MikroORM's wrapper reports it. */
+function isInvalidText(error: unknown): boolean {
+  for (let e = error as { code?: unknown; sqlState?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === '22P02' || e.sqlState === '22P02') return true;
+  }
+  return false;
 }
 
 export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore {
@@ -59,6 +72,20 @@ export function mikroOrmUserStore(options: MikroOrmUserStoreOptions): UserStore 
     },
     async findByEmail(address) {
       const user = await options.em.fork().findOne(options.entity as never, byAddress(address) as never) as Record<string, unknown> | null;
+      return user ? { id: user[id] as UserId, email: (user[email] as string | null) ?? null } : null;
+    },
+    async findById(userId) {
+      // Ids come from a URL as text: for a numeric primary key, text that is not a number matches nobody (rather than failing the query).
+      const key = options.numericId ? (/^[1-9]\d{0,14}$/.test(userId) ? Number(userId) : null) : userId;
+      if (key === null) return null;
+      let user: Record<string, unknown> | null;
+      try {
+        user = await options.em.fork().findOne(options.entity as never, where(key)) as Record<string, unknown> | null;
+      } catch (error) {
+        // Text the key's type cannot hold (a malformed uuid) names nobody; it is not a failure.
+        if (isInvalidText(error)) return null;
+        throw error;
+      }
       return user ? { id: user[id] as UserId, email: (user[email] as string | null) ?? null } : null;
     },
     ...(options.verifyPassword ? {

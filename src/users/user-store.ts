@@ -41,4 +41,11 @@ export interface UserStore {
    * (lost the mail, another device). Default: none (that form is not offered).
    */
   findByEmail?(email: string): Promise<{ id: UserId; email: string | null } | null> | { id: UserId; email: string | null } | null;
+  /**
+   * The account with this id, as `{ id, email }`, or null. The service API reads a user's current
+   * address through it (`GET /users/:id/verification`), and sends only to that address. The id
+   * arrives as the string from the URL (`'42'`); return `id` in your own type. Default: none (the
+   * service API then takes the address from the caller, `?email=` or `{ email }`).
+   */
+  findById?(id: string): Promise<{ id: UserId; email: string | null } | null> | { id: UserId; email: string | null } | null;
 }

@@ -17,6 +17,8 @@ import { normaliseUserId, restoreUserId } from '../users/user-id.ts';
 import { describeDuration } from './describe-duration.ts';
 import { runHook } from './run-hook.ts';
 import type { CodeResult, ConfirmResult, IssueResult } from './results.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
+import { noAudit, type AuditTrail } from '../audit/audit-trail.ts';
 
 export interface VerificationServiceDeps {
   config: ResolvedConfig;
@@ -26,12 +28,16 @@ export interface VerificationServiceDeps {
   limiter: Limiter;
   /** Called after a message is committed to the outbox, e.g. to wake the worker. */
   onQueued?: () => void;
+  /** Where sends, confirmations and failures are reported. Default: nowhere. */
+  audit?: AuditTrail;
 }
 
 /** Options of one `issue` call. */
 export interface IssueOptions extends LimitContext {
   /** The host's open transaction: the token and its email commit or roll back with the host's rows. */
   within?: SqlContext;
+  /** Who asked, for the audit log (default: `ip`). */
+  audit?: AuditContext;
 }
 
 /** Options of one `confirm` call. */
@@ -52,6 +58,7 @@ export type VerificationService = ReturnType<typeof createVerificationService>;
 export function createVerificationService(deps: VerificationServiceDeps) {
   const { config, keys, renderer, db } = deps;
   const { logger } = config;
+  const audit = deps.audit ?? noAudit;
 
   async function isPairVerified(userKey: string, canonical: string, within?: SqlContext): Promise<boolean> {
     const rows = await db.run((ctx) => ctx.query(
@@ -68,8 +75,12 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return { status: 'INVALID_USER' };
     if (user.email === null || user.email === undefined || user.email === '') return { status: 'NO_EMAIL' };
+    const who = { ip: options.ip, ...options.audit, userKey: id.key };
     const parsed = await config.addressPolicy.check(user.email);
-    if (!parsed.ok) return { status: 'INVALID_EMAIL', problem: parsed.problem };
+    if (!parsed.ok) {
+      await audit.record({ event: 'verification.failed', ...who, email: user.email, outcome: 'failed', reason: 'INVALID_EMAIL', detail: { flow: 'send', problem: parsed.problem } });
+      return { status: 'INVALID_EMAIL', problem: parsed.problem };
+    }
     const refused = await refusalOf(deps.limiter, sendChecks(id.key, parsed.limitKey, options));
     if (refused) return refused;
 
@@ -91,6 +102,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     if (outcome.status === 'ALREADY_VERIFIED') return outcome;
     // Inside the host's transaction the row is not committed yet; the worker's next poll finds it.
     if (!options.within) deps.onQueued?.();
+    await audit.record({ event: 'verification.sent', ...who, email: to, outcome: 'sent', detail: { purpose: 'verify' } }, { within: options.within });
     await runHook(logger, 'onVerificationSent', config.hooks.onVerificationSent, { id: user.id, email: to });
     return { status: 'SENT', expiresAt: outcome.expiresAt };
   }
@@ -100,29 +112,41 @@ export function createVerificationService(deps: VerificationServiceDeps) {
    * user's other open links and any pending address change are closed with it (a verification
    * settles the account's address).
    */
-  async function confirm(token: unknown, options: ConfirmOptions = {}): Promise<ConfirmResult & { endedSessions?: string[] }> {
-    if (!isWellFormedToken(token)) return { status: 'TOKEN_INVALID' };
+  async function confirm(token: unknown, options: ConfirmOptions & AuditContext = {}): Promise<ConfirmResult & { endedSessions?: string[] }> {
+    const { endSessions, ...context } = options;
+    const failed = async (status: ConfirmResult['status'], userKey?: string) => {
+      if (status !== 'ALREADY_VERIFIED') await audit.record({ event: 'verification.failed', ...context, userKey, outcome: 'failed', reason: status, detail: { flow: 'verify', method: 'link' } });
+      return { status } as ConfirmResult;
+    };
+    if (!isWellFormedToken(token)) return failed('TOKEN_INVALID');
     const outcome = await db.run((ctx) => consumeToken(ctx, 'verify', hashToken(keys.tokenHash, token),
-      { recordVerified: true, supersede: ['verify', 'email_change'], endSessions: options.endSessions }));
-    if (!outcome.consumed) return { status: UNUSABLE_STATUS[outcome.reason] } as ConfirmResult;
+      { recordVerified: true, supersede: ['verify', 'email_change'], endSessions }));
+    if (!outcome.consumed) return failed(UNUSABLE_STATUS[outcome.reason], outcome.userId);
+    await audit.record({ event: 'verification.confirmed', ...context, userKey: outcome.consumed.userId, email: outcome.consumed.email, outcome: 'verified', detail: { method: 'link' } });
     const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
     await runHook(logger, 'onVerified', config.hooks.onVerified, { userId, email: outcome.consumed.email });
     const result = { status: 'VERIFIED' as const, userId, email: outcome.consumed.email };
-    return options.endSessions ? { ...result, endedSessions: outcome.consumed.endedSessions ?? [] } : result;
+    return endSessions ? { ...result, endedSessions: outcome.consumed.endedSessions ?? [] } : result;
   }
 
   /**
    * The code from the mail, typed by the signed-in user (mail scanners that break links, or mail read
    * on another device). Consumes the token exactly as its link would.
    */
-  async function confirmCode(user: VerigateUser, input: unknown): Promise<CodeResult> {
+  async function confirmCode(user: VerigateUser, input: unknown, context: AuditContext = {}): Promise<CodeResult> {
     const id = normaliseUserId(user?.id);
     if (!id.ok) return { status: 'INVALID_USER' };
+    const failed = async <R extends CodeResult>(result: R): Promise<R> => {
+      const attemptsLeft: Record<string, number> = result.status === 'CODE_INVALID' ? { attemptsLeft: result.attemptsLeft } : {};
+      await audit.record({ event: 'verification.failed', ...context, userKey: id.key, outcome: 'failed', reason: result.status, detail: { flow: 'verify', method: 'code', ...attemptsLeft } });
+      return result;
+    };
     const code = normaliseCode(input);
-    if (!code) return { status: 'CODE_MALFORMED' };
+    if (!code) return failed({ status: 'CODE_MALFORMED' });
     const outcome = await db.run((ctx) => consumeByCode(ctx, 'verify', id.key, hashCode(keys.tokenHash, code),
       { maxAttempts: MAX_CODE_ATTEMPTS, supersede: ['verify', 'email_change'] }));
-    if (!outcome.consumed) return outcome.reason === 'CODE_INVALID' ? { status: 'CODE_INVALID', attemptsLeft: outcome.attemptsLeft } : { status: outcome.reason };
+    if (!outcome.consumed) return failed(outcome.reason === 'CODE_INVALID' ? { status: 'CODE_INVALID', attemptsLeft: outcome.attemptsLeft } : { status: outcome.reason });
+    await audit.record({ event: 'verification.confirmed', ...context, userKey: id.key, email: outcome.consumed.email, outcome: 'verified', detail: { method: 'code' } });
     const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
     await runHook(logger, 'onVerified', config.hooks.onVerified, { userId, email: outcome.consumed.email });
     return { status: 'VERIFIED', userId, email: outcome.consumed.email };

@@ -21,7 +21,7 @@ describe('deriveKeys', () => {
 
   it('uses independent 32-byte keys per purpose', () => {
     const keys = deriveKeys(SECRET);
-    const all = [keys.tokenHash, keys.outboxSeal, keys.lookupHash, keys.dataSeal];
+    const all = [keys.tokenHash, keys.outboxSeal, keys.lookupHash, keys.dataSeal, keys.apiKeyHash, keys.auditHash];
     for (const key of all) expect(key).toHaveLength(32);
     expect(new Set(all.map((k) => k.toString('hex'))).size).toBe(all.length);
   });

@@ -25,6 +25,7 @@ describe('resolveLimitOptions', () => {
       attemptsPerIp: [{ points: 30, durationMs: 10 * MIN }],
       passwordAttemptsPerUser: [{ points: 5, durationMs: 15 * MIN }],
       codeAttemptsPerIp: [{ points: 10, durationMs: 10 * MIN }],
+      serviceCallsPerKey: [{ points: 600, durationMs: MIN }],
     });
     expect(Object.keys(DEFAULT_LIMITS)).toEqual([...LIMIT_RULES]);
   });
