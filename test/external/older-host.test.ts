@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startHostProcess, type HostProcess } from '../helpers/host-process.ts';
 import { hostWithPackage, ROOT } from '../helpers/packed-package.ts';
+import { node22, NODE22_VERSION } from '../helpers/node22.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
 import { TEST_SECRET } from '../helpers/services.ts';
 import type { ReceivedMail } from '../helpers/smtp-sink.ts';
@@ -45,7 +46,13 @@ describe('adding verigate to an older app: Express 4.17, CommonJS, username logi
     expect(lines.length).toBeLessThanOrEqual(MAX_HOST_LINES);
   });
 
-  describe.each(['before', 'after'])('with csurf mounted %s verigate\'s router', (csrfOrder) => {
+  // Node 24 runs the suite; Node 22.17.0 is the lowest `engines.node` claims (require() of the ESM
+  // build, node:sqlite unflagged). Mount order does not depend on the Node version, so 22 runs one.
+  describe.each([
+    { runtime: 'Node 24', csrfOrder: 'before' },
+    { runtime: 'Node 24', csrfOrder: 'after' },
+    { runtime: `Node ${NODE22_VERSION}`, csrfOrder: 'before' },
+  ])('on $runtime with csurf mounted $csrfOrder verigate\'s router', ({ runtime, csrfOrder }) => {
     let services: RealServices;
     let host: HostProcess;
     let agent: Agent;
@@ -59,13 +66,19 @@ describe('adding verigate to an older app: Express 4.17, CommonJS, username logi
 
     beforeAll(async () => {
       services = await startRealServices();
+      const node = runtime === 'Node 24' ? process.execPath : await node22();
       dir = await hostWithPackage('older-cjs', [HOST_FILE], 'express417');
       host = await startHostProcess(dir, 'older-cjs-host.cjs', {
         NODE_ENV: 'test', PORT: '0', BASE_URL: 'http://127.0.0.1', DATABASE_URL: services.db.url, SMTP_URL: services.sink.url,
         SESSION_SECRET: TEST_SECRET, VERIGATE_SECRET: TEST_SECRET, CSRF_ORDER: csrfOrder,
-      });
+      }, 30_000, node);
       agent = request.agent(host.url);
-    }, 120_000);
+    }, 420_000);
+
+    it(`runs on ${runtime}`, async () => {
+      const { version } = (await agent.get('/runtime').expect(200)).body;
+      expect(version).toBe(runtime === 'Node 24' ? process.version : `v${NODE22_VERSION}`);
+    });
     afterAll(async () => {
       await host?.stop();
       await services?.close();

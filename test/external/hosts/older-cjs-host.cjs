@@ -87,6 +87,7 @@ app.post('/signup', (req, res, next) => {
 });
 app.get('/login', (req, res) => res.send(page('Log in', form(req, '/login', '<input name="username"><input name="password" type="password">'))));
 app.post('/login', passport.authenticate('local', { successRedirect: '/dashboard', failureRedirect: '/login' }));
+app.get('/runtime', (req, res) => res.json({ version: process.version }));
 app.get('/dashboard', (req, res) => {
   if (!req.user) return res.redirect('/login');
   res.send(page('Dashboard', `<p id="who">${req.user.username} ${req.user.email}</p>`));
