@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { changeFlow, fresh, JSON_ACCEPT } from '../helpers/change-flow.ts';
+import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import { createUsersHost, RIGHT_PASSWORD, type UsersHost } from '../helpers/users-host-app.ts';
+
+let services: RealServices;
+let host: UsersHost;
+let flow: ReturnType<typeof changeFlow>;
+
+beforeAll(async () => {
+  services = await startRealServices();
+  host = await createUsersHost(services);
+  await host.vg.ready();
+  flow = changeFlow(services, host);
+});
+afterAll(async () => {
+  await host.vg.close();
+  await services.close();
+});
+
+/**
+ * Pre-hijack: someone signs up with another person's address, then asks to move the account to an
+ * address of their own. When the real owner proves the address, the pending change must die.
+ */
+describe('a verification cancels a pending change of address', () => {
+  async function unverifiedWithPendingChange() {
+    const email = fresh('victim');
+    const id = await host.createUser(email);
+    await host.vg.sendVerification({ id, email });
+    const verifyMail = await flow.nthMail(email, 1);
+    const attacker = await flow.signedIn(id);
+    const target = fresh('attacker');
+    await flow.requestChange(attacker, target, RIGHT_PASSWORD);
+    const changeMail = await flow.nthMail(target, 1);
+    expect((await attacker.get('/verify/pending').set(JSON_ACCEPT).expect(200)).body.pendingEmail).toBe(target);
+    return { id, email, verifyMail, changeMail, target };
+  }
+
+  it('when the address is verified by its link', async () => {
+    const { id, email, verifyMail, changeMail, target } = await unverifiedWithPendingChange();
+    await request(host.app).post('/verify/confirm').set(JSON_ACCEPT).send({ token: flow.tokenIn(verifyMail, '/confirm') }).expect(200);
+
+    const late = await request(host.app).post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: flow.tokenIn(changeMail, '/email/confirm') }).expect(410);
+    expect(late.body.error.code).toBe('TOKEN_SUPERSEDED');
+    expect(await host.emailOf(id)).toBe(email);
+    expect(await host.vg.pendingEmailChange({ id, email })).toBeNull();
+    const open = await flow.rows(`select 1 from verigate_token where user_id = ? and purpose = 'email_change' and used_at is null and superseded_at is null`, [String(id)]);
+    expect(open).toHaveLength(0);
+    // Nor can the code from the change mail apply it.
+    const owner = await flow.signedIn(id);
+    const csrfToken = (await owner.get('/verify/email').set(JSON_ACCEPT).expect(200)).body.csrfToken;
+    const byCode = await owner.post('/verify/code').set(JSON_ACCEPT).set('X-CSRF-Token', csrfToken).send({ code: flow.codeIn(changeMail), for: 'change' });
+    expect(byCode.body.error.code).toBe('CODE_EXPIRED'); // no open change left to apply
+    expect(await host.emailOf(id)).not.toBe(target);
+  });
+
+  it('when the address is verified by the code from its mail', async () => {
+    const { id, email, verifyMail, changeMail } = await unverifiedWithPendingChange();
+    const browser = await flow.signedIn(id);
+    const csrfToken = (await browser.get('/verify/pending').set(JSON_ACCEPT).expect(200)).body.csrfToken;
+    await browser.post('/verify/code').set(JSON_ACCEPT).set('X-CSRF-Token', csrfToken).send({ code: flow.codeIn(verifyMail), for: 'verify' })
+      .expect(200, { status: 'VERIFIED' });
+
+    const late = await request(host.app).post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: flow.tokenIn(changeMail, '/email/confirm') }).expect(410);
+    expect(late.body.error.code).toBe('TOKEN_SUPERSEDED');
+    expect(await host.emailOf(id)).toBe(email);
+    expect(await host.vg.pendingEmailChange({ id, email })).toBeNull();
+  });
+});
