@@ -68,3 +68,50 @@ describe('a verification cancels a pending change of address', () => {
     expect(await host.vg.pendingEmailChange({ id, email })).toBeNull();
   });
 });
+
+describe("recentLogin: a recent sign-in may change the address without the password", () => {
+  const WINDOW_MS = 5 * 60_000;
+  let recent: UsersHost;
+  let rflow: ReturnType<typeof changeFlow>;
+  beforeAll(async () => {
+    recent = await createUsersHost(services, {
+      recentLogin: (req: { session: { loggedInAt?: number } }) => Date.now() - (req.session.loggedInAt ?? 0) < WINDOW_MS,
+    });
+    await recent.vg.ready();
+    rflow = changeFlow(services, recent);
+  });
+  afterAll(async () => { await recent.vg.close(); });
+
+  it('within the window: no password is asked for, and the change goes through', async () => {
+    const { id } = await rflow.verifiedUser('recent');
+    const agent = await rflow.signedIn(id, Date.now() - 60_000);
+    expect((await agent.get('/verify/email').set(JSON_ACCEPT).expect(200)).body.passwordRequired).toBe(false);
+    const form = await agent.get('/verify/email').expect(200);
+    expect(form.text).toContain('Change your email address');
+    expect(form.text).not.toContain('name="password"');
+
+    const target = fresh('recent-new');
+    expect((await rflow.requestChange(agent, target)).body).toEqual({ status: 'SENT' });
+    await request(recent.app).post('/verify/email/confirm').set(JSON_ACCEPT)
+      .send({ token: rflow.tokenIn(await rflow.nthMail(target, 1), '/email/confirm') }).expect(200, { status: 'CHANGED' });
+    expect(await recent.emailOf(id)).toBe(target);
+  });
+
+  it('outside the window: the password is required; without it or with a wrong one nothing is sent or stored', async () => {
+    const { id, email } = await rflow.verifiedUser('stale');
+    const agent = await rflow.signedIn(id, Date.now() - WINDOW_MS - 60_000);
+    expect((await agent.get('/verify/email').set(JSON_ACCEPT).expect(200)).body.passwordRequired).toBe(true);
+    expect((await agent.get('/verify/email').expect(200)).text).toContain('name="password"');
+
+    const target = fresh('stale-new');
+    const tokensBefore = (await rflow.rows('select 1 from verigate_token where user_id = ?', [String(id)])).length;
+    expect((await rflow.requestChange(agent, target, undefined, 401)).body.error.code).toBe('REAUTH_REQUIRED');
+    expect((await rflow.requestChange(agent, target, 'wrong password', 401)).body.error.code).toBe('WRONG_PASSWORD');
+    expect(await rflow.rows('select 1 from verigate_token where user_id = ?', [String(id)])).toHaveLength(tokensBefore);
+    expect(await rflow.rows('select 1 from verigate_outbox where recipient = ?', [target])).toHaveLength(0);
+    expect(await recent.emailOf(id)).toBe(email);
+
+    expect((await rflow.requestChange(agent, target, RIGHT_PASSWORD)).body).toEqual({ status: 'SENT' });
+    expect((await rflow.nthMail(target, 1)).subject).toContain('Confirm your new email address');
+  });
+});
