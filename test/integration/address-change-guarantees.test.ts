@@ -115,3 +115,53 @@ describe("recentLogin: a recent sign-in may change the address without the passw
     expect((await rflow.nthMail(target, 1)).subject).toContain('Confirm your new email address');
   });
 });
+
+describe('the HTML change form answers a taken address exactly like a free one', () => {
+  type Answer = { status: number; headers: Record<string, string>; text: string };
+  const snapshot = (res: { status: number; headers: Record<string, unknown>; text: string }): Answer => ({
+    status: res.status, text: res.text,
+    // Date and ETag (a hash of the body before normalisation) differ by nature; the session cookie is compared by presence.
+    headers: Object.fromEntries(Object.entries(res.headers)
+      .filter(([name]) => !['date', 'etag', 'set-cookie'].includes(name))
+      .concat([['set-cookie', res.headers['set-cookie'] ? 'present' : 'absent']]).map(([k, v]) => [k, String(v)])),
+  });
+
+  /** Walks the form as a browser: GET the form, POST it, follow the redirect, open the form again. */
+  async function changeThroughForm(target: string) {
+    const { id, email } = await flow.verifiedUser('asker');
+    const agent = await flow.signedIn(id);
+    const form = await agent.get('/verify/email').expect(200);
+    const csrfToken = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+    const post = await agent.post('/verify/email').type('form').send({ email: target, password: RIGHT_PASSWORD, _csrf: csrfToken });
+    const pending = await agent.get(post.headers.location ?? '/nowhere');
+    const again = await agent.get('/verify/email');
+    // Everything that legitimately differs between two people, replaced by name: the addresses, the CSRF token, any nonce.
+    const normalise = (answer: Answer): Answer => ({
+      ...answer,
+      text: answer.text.split(target).join('<NEW ADDRESS>').split(email).join('<CURRENT ADDRESS>').split(csrfToken).join('<CSRF>')
+        .replace(/nonce="[^"]*"/g, 'nonce="<NONCE>"'),
+    });
+    return { answers: [post, pending, again].map((res) => normalise(snapshot(res))), rawLengths: [post, pending, again].map((res) => res.text.length) };
+  }
+
+  it('same status, redirect, headers and byte-identical pages once the addresses and CSRF token are named', async () => {
+    const owner = await flow.verifiedUser('owner');
+    const free = fresh('owner'); // same shape and length as the taken one
+    expect(free.length).toBe(owner.email.length);
+    const taken = await changeThroughForm(owner.email);
+    const control = await changeThroughForm(free);
+
+    const [takenPost, takenPending, takenForm] = taken.answers;
+    expect(takenPost.status).toBe(303);
+    expect(takenPost.headers.location).toBe('/verify/pending');
+    expect(takenPending.status).toBe(200);
+    expect(takenPending.text).toContain('Check your new inbox');
+    expect(takenPending.text).toContain('<NEW ADDRESS>');
+    expect(takenForm.text).toContain('<NEW ADDRESS>');
+    expect(taken.answers).toEqual(control.answers);
+    expect(taken.rawLengths).toEqual(control.rawLengths);
+    // The owner of the taken address is told; nothing the requester saw differs.
+    expect((await flow.nthMail(owner.email, 2)).subject).toContain('Someone tried to use your email address');
+    expect(await host.emailOf(owner.id)).toBe(owner.email);
+  });
+});
