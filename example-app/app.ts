@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import express from 'express';
-import { altchaChallenge, devMailbox, emailVerification, mikroOrmUserStore, type DevMailbox, type EmailVerification, type StoredMail } from '../plugin/index.ts';
+import { altchaChallenge, devMailbox, emailVerification, mikroOrmUserStore, type DevMailbox, type EmailVerification, type Environment, type StoredMail } from '../plugin/index.ts';
 import { createAccountRoutes } from './account-routes.ts';
 import { createAuthenticator, currentUser } from './auth.ts';
 import { openDatabase, type ExampleOrm } from './database.ts';
@@ -24,6 +24,8 @@ export interface ExampleApp {
   vg: EmailVerification;
   orm: ExampleOrm;
   mode: ExampleMode;
+  /** From NODE_ENV by verigate's rule: only exactly `development` and `test` are not production. */
+  environment: Environment;
   /** The in-memory outbox when SMTP_URL is unset, else `null`. */
   mailbox: DevMailbox | null;
   /** The public origin links and redirects are built from. */
@@ -118,6 +120,7 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
     return {
       app, vg, orm, mailbox,
       mode: { ...settings.mode },
+      environment: settings.environment,
       baseUrl: settings.baseUrl,
       port: settings.port,
       close: () => (closing ??= closeAll(closers)),

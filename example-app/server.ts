@@ -1,5 +1,7 @@
 /**
  * `npm start`: the example app on PORT. Configuration comes from the environment; see settings.ts.
+ * `npm start` adds NODE_ENV=development when NODE_ENV is unset (example-app/npm-start.env); started
+ * directly (`node example-app/server.ts`), an unset NODE_ENV is production and needs real services.
  */
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -50,6 +52,13 @@ async function main(): Promise<void> {
 
   const { mode } = example;
   console.log(`Example App listening on ${example.baseUrl}`);
+  if (example.environment === 'production') {
+    console.log('environment: production');
+  } else {
+    // Loud on purpose: `npm start` sets NODE_ENV=development (example-app/npm-start.env) so a fresh checkout runs.
+    console.log(`environment: ${example.environment} (NODE_ENV=${process.env.NODE_ENV}) — NOT production: cookies without Secure,`);
+    console.log('      random secrets when unset, and the public /dev/mail mailbox when SMTP_URL is unset. Deploy with NODE_ENV=production.');
+  }
   console.log(`mode: database=${mode.database} sessions=${mode.sessions} mail=${mode.mail}`);
   if (mode.database === 'pglite' || mode.sessions === 'memory' || mode.mail === 'dev-mailbox') {
     console.log('NOTE: embedded demo mode (in-memory database, sessions or mailbox): data is lost on exit. Not for production;');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Environment } from '../plugin/index.ts';
+import { environmentFromNodeEnv, type Environment } from '../plugin/index.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -41,6 +41,17 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
+/**
+ * Why the app runs as production, in words that name the variable: `NODE_ENV=Production` or an
+ * unset NODE_ENV must not look like a mystery when the app then refuses to start.
+ */
+function productionBecause(env: Env): string {
+  const value = env.NODE_ENV;
+  if (value === undefined) return 'NODE_ENV is not set, which counts as production (the safe default; `npm start` sets NODE_ENV=development for you)';
+  if (value === 'production') return 'NODE_ENV=production';
+  return `NODE_ENV is ${JSON.stringify(value)}, which counts as production (only exactly "development" or "test" do not)`;
+}
+
 function secretFrom(env: Env, name: string, production: boolean): string {
   const value = nonEmpty(env[name]);
   if (value) {
@@ -48,7 +59,7 @@ function secretFrom(env: Env, name: string, production: boolean): string {
     return value;
   }
   if (production) {
-    throw new SettingsError(`${name} is required when NODE_ENV=production. Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`);
+    throw new SettingsError(`${name} is required in production (${productionBecause(env)}). Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`);
   }
   // A random secret per start is fine for a demo, but signs everyone out and voids every emailed link on restart.
   process.stderr.write(`warning: ${name} is not set; using a random one for this run (sessions and links will not survive a restart).\n`);
@@ -96,25 +107,32 @@ function requireProductionServices(env: Env): void {
   if (missing.length === 0) return;
   const consequences = missing.map((name) => `without ${name} it would use ${PRODUCTION_SERVICES[name]}`).join('; ');
   throw new SettingsError(
-    `NODE_ENV=production requires DATABASE_URL, REDIS_URL and SMTP_URL; missing: ${missing.join(', ')}. ` +
-    `Refusing to start: ${consequences}.`,
+    `Production requires DATABASE_URL, REDIS_URL and SMTP_URL (${productionBecause(env)}); missing: ${missing.join(', ')}. ` +
+    `Refusing to start: ${consequences}. For local work set NODE_ENV=development.`,
   );
 }
 
 export function readSettings(env: Env): Settings {
-  const nodeEnv = env.NODE_ENV;
-  const environment: Environment = nodeEnv === 'production' ? 'production' : nodeEnv === 'test' ? 'test' : 'development';
+  // verigate's own rule, not a copy: only exactly 'development' and 'test' are non-production, and an
+  // unset NODE_ENV is production. `npm start` passes NODE_ENV=development explicitly (package.json).
+  const environment: Environment = environmentFromNodeEnv(env.NODE_ENV);
   const production = environment === 'production';
   if (production) requireProductionServices(env);
   const port = parsePort(env.PORT);
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   const redisUrl = nonEmpty(env.REDIS_URL);
   const smtpUrl = nonEmpty(env.SMTP_URL);
+  const baseUrl = parseBaseUrl(nonEmpty(env.BASE_URL), port);
+  // verigate would refuse an http baseUrl too, but could only say "environment: 'production' was passed".
+  if (production && !baseUrl.startsWith('https:')) {
+    throw new SettingsError(`BASE_URL must be an https origin in production (${productionBecause(env)}); got ${JSON.stringify(baseUrl)}. ` +
+      'Set BASE_URL=https://your-domain, or NODE_ENV=development for local work.');
+  }
   return {
     environment,
     production,
     port,
-    baseUrl: parseBaseUrl(nonEmpty(env.BASE_URL), port),
+    baseUrl,
     databaseUrl,
     redisUrl,
     redisPrefix: nonEmpty(env.REDIS_PREFIX) ?? 'example:sess:',

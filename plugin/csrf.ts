@@ -39,11 +39,11 @@ function ownToken(req: Request): string {
   return bag.csrf;
 }
 
-/** Accepts verigate's own token from the `_csrf` field or the `X-CSRF-Token` header (fetch/JSON clients). */
-function ownTokenMatches(req: Request): boolean {
+/** Accepts verigate's own token from the form field (`_csrf` unless the host named its own) or the `X-CSRF-Token` header (fetch/JSON clients). */
+function ownTokenMatches(req: Request, field: string): boolean {
   const expected = requireSessionBag(req).csrf;
   const body = req.body as Record<string, unknown> | undefined;
-  const given = (typeof body?.[OWN_FIELD] === 'string' ? body[OWN_FIELD] : undefined) ?? req.get('x-csrf-token');
+  const given = (typeof body?.[field] === 'string' ? body[field] : undefined) ?? req.get('x-csrf-token');
   if (!expected || typeof given !== 'string') return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
@@ -72,7 +72,11 @@ export function isSameOriginRequest(req: Request, appOrigin: string): boolean {
  * has already checked the POST (and exposes `req.csrfToken`); one mounted after never sees
  * verigate's routes, and verigate's own token applies.
  */
-export function createCsrfGuard(mode: CsrfOption, appOrigin: string, logger: Logger): CsrfGuard {
+export function createCsrfGuard(option: CsrfOption, appOrigin: string, logger: Logger): CsrfGuard {
+  // `{ field }` is 'auto' with the host's field name; `{ token, field }` hands the whole token to the host.
+  const custom = typeof option === 'object' && option.token ? option.token : undefined;
+  const mode = typeof option === 'object' ? (custom ? 'custom' : 'auto') : option;
+  const field = (typeof option === 'object' ? option.field : undefined) ?? OWN_FIELD;
   let warned = false;
   const hostMissing = (req: Request) => {
     if (!warned) {
@@ -83,27 +87,27 @@ export function createCsrfGuard(mode: CsrfOption, appOrigin: string, logger: Log
 
   return {
     formToken(req, res) {
-      if (typeof mode === 'object') return { field: mode.field ?? OWN_FIELD, value: mode.token(req, res) };
+      if (custom) return { field, value: custom(req, res) };
       const host = mode === 'own' ? undefined : hostTokenFunction(req);
-      if (host) return { field: OWN_FIELD, value: host() };
+      if (host) return { field, value: host() };
       if (mode === 'host') hostMissing(req);
-      return { field: OWN_FIELD, value: ownToken(req) };
+      return { field, value: ownToken(req) };
     },
     hostFormToken(req, res) {
-      if (typeof mode === 'object') return { field: mode.field ?? OWN_FIELD, value: mode.token(req, res) };
+      if (custom) return { field, value: custom(req, res) };
       const host = mode === 'own' ? undefined : hostTokenFunction(req);
-      return host ? { field: OWN_FIELD, value: host() } : null;
+      return host ? { field, value: host() } : null;
     },
     accepts(req) {
       if (!isSameOriginRequest(req, appOrigin)) return false;
       // A host middleware that exposes req.csrfToken on this request has already refused a bad token.
-      if (typeof mode === 'object') return true;
+      if (custom) return true;
       if (mode !== 'own' && hostTokenFunction(req)) return true;
       if (mode === 'host') {
         hostMissing(req);
         return false;
       }
-      return ownTokenMatches(req);
+      return ownTokenMatches(req, field);
     },
   };
 }

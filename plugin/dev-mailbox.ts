@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { fail } from '../src/config/checks.ts';
+import { isNonProduction } from '../src/config/environment.ts';
 import type { OutgoingMail } from '../src/ports/mail.ts';
 import { wantsJson } from './negotiate.ts';
 import { setPrivateHeaders } from './respond.ts';
@@ -44,7 +45,7 @@ export interface DevMailbox {
 
 export function devMailbox(options: DevMailboxOptions = {}): DevMailbox {
   const environment = options.environment ?? process.env.NODE_ENV;
-  if (environment !== 'development' && environment !== 'test') {
+  if (!isNonProduction(environment)) {
     fail('VERIGATE_DEV_MAILBOX_IN_PRODUCTION', `devMailbox() is for development only; the environment is ${environment === undefined ? 'unset (NODE_ENV is not set), which counts as production' : JSON.stringify(environment)}.`,
       'Its page lists every live verification link. Set NODE_ENV=development (or test) for local work, and use a real SMTP transport in production.');
   }

@@ -12,6 +12,7 @@ export { altchaChallenge, type AltchaChallengeOptions } from './altcha-challenge
 export type { ChallengeOption, ChallengeGuard } from './challenge.ts';
 export type { ErrorCode } from './outcomes.ts';
 export { VerigateConfigError } from '../src/config/config-error.ts';
+export { environmentFromNodeEnv } from '../src/config/environment.ts';
 export type { CoreOptions, MailOptions, WorkerOptions, VerigateHooks, Environment } from '../src/config/options.ts';
 export type { DatabaseSettings } from '../src/storage/database-settings.ts';
 export type { ResolvedConfig } from '../src/config/resolved-config.ts';

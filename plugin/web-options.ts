@@ -11,10 +11,15 @@ import { resolveChallenge, type ChallengeOption } from './challenge.ts';
  *   csurf, csrf-sync and csrf-csrf's helpers expose), else verigate's own synchronizer token;
  * - `'own'`: always verigate's token (field `_csrf` or header `X-CSRF-Token`);
  * - `'host'`: always the host's `req.csrfToken()`; a request without it is refused;
+ * - `{ field }`: `'auto'`, with the form field your middleware reads (e.g. csrf-sync configured with
+ *   `getTokenFromRequest: (req) => req.body.CSRFToken` → `{ field: 'CSRFToken' }`); verigate's own
+ *   token, when it applies, uses that field too. Default field `'_csrf'` (csurf's);
  * - `{ token(req, res), field }`: the host's token from a function, in the host's field name.
  * Whichever it is, verigate's POSTs also refuse cross-site Fetch Metadata and foreign Origins.
  */
-export type CsrfOption = 'auto' | 'own' | 'host' | { token: (req: Request, res: Response) => string; field?: string };
+export type CsrfOption = 'auto' | 'own' | 'host'
+  | { token: (req: Request, res: Response) => string; field?: string }
+  | { field: string; token?: undefined };
 
 /** Options only the Express adapter reads; the core never sees them. */
 export interface WebOptions {
@@ -101,7 +106,14 @@ function resolveCsrf(value: unknown): CsrfOption {
     }
     return Object.freeze({ token: value.token as never, field: (value.field as string | undefined) ?? '_csrf' });
   }
-  return fail('VERIGATE_INVALID_CSRF', `csrf must be 'auto', 'own', 'host' or { token(req, res), field }.`,
+  if (isObject(value) && value.token === undefined && value.field !== undefined) {
+    checkKeys('csrf.', value, ['token', 'field']);
+    if (typeof value.field !== 'string' || !/^[\w.-]{1,64}$/.test(value.field)) {
+      fail('VERIGATE_INVALID_CSRF', 'csrf.field must be a form field name.', `Got ${JSON.stringify(value.field)}; e.g. 'CSRFToken'.`);
+    }
+    return Object.freeze({ field: value.field });
+  }
+  return fail('VERIGATE_INVALID_CSRF', `csrf must be 'auto', 'own', 'host', { field } or { token(req, res), field }.`,
     `Leave it out ('auto') to use your own CSRF middleware's req.csrfToken() when present and verigate's token otherwise.`);
 }
 

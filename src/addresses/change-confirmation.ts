@@ -27,6 +27,8 @@ const SUPERSEDED_BY_CHANGE = ['verify', 'email_change'] as const;
  * Applying a proven pending address (by its link or its code) and undoing a change. Each runs in one
  * transaction with the host's `users.setEmail` compare-and-set: if the host refuses (the account's
  * address moved on: a stale change) nothing is switched; if the host's write fails, the token stays usable.
+ * A host writing outside this transaction may already have switched when verigate's commit fails: the
+ * link then still works (setEmail is idempotent) and the undo link switches back from the new address.
  */
 export function createChangeConfirmation(deps: AddressChangeDeps) {
   const { config, keys, db } = deps;
@@ -103,6 +105,12 @@ export function createChangeConfirmation(deps: AddressChangeDeps) {
       if (expected !== restored) {
         const switched = await users.setEmail!(userId, restored, setEmailContext(tx, expected));
         if (!switched) return { status: 'UNDO_STALE' };
+      } else if (reverted) {
+        // verigate never saw this change applied, yet the host may hold its address: a setEmail that
+        // writes outside verigate's transaction (another database) commits first, and verigate's own
+        // commit can still fail after it. So switch back from exactly that address (compare-and-set);
+        // an account already on the previous address, or moved on by the host, is left as it is.
+        await users.setEmail!(userId, restored, setEmailContext(tx, reverted));
       }
       return { status: 'REVERTED', userId, email: restored, revertedEmail: reverted! };
     });

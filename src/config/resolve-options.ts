@@ -2,6 +2,7 @@ import { systemClock } from '../ports/clock.ts';
 import { defaultLogger } from '../ports/logger.ts';
 import { bool, checkKeys, duration, fail, isObject, positiveInt } from './checks.ts';
 import type { CoreOptions, Environment } from './options.ts';
+import { environmentFromNodeEnv } from './environment.ts';
 import { resolveDatabase } from './resolve-database.ts';
 import { isMikroOrmEntityManager } from '../db/mikro-orm.ts';
 import { createAddressPolicy } from '../email/address-policy.ts';
@@ -20,8 +21,7 @@ export const MIN_SECRET_LENGTH = 32;
 
 function environmentOf(value: unknown): { environment: Environment; fromNodeEnv: boolean } {
   if (value === undefined) {
-    const env = process.env.NODE_ENV;
-    return { environment: env === 'development' || env === 'test' ? env : 'production', fromNodeEnv: true };
+    return { environment: environmentFromNodeEnv(process.env.NODE_ENV), fromNodeEnv: true };
   }
   if (value !== 'production' && value !== 'development' && value !== 'test') {
     fail('VERIGATE_INVALID_ENVIRONMENT', `environment must be 'production', 'development' or 'test'.`, `Got ${JSON.stringify(value)}.`);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startHostProcess, type HostProcess } from '../helpers/host-process.ts';
 import { hostWithPackage, ROOT } from '../helpers/packed-package.ts';
+import { node22, NODE22_VERSION } from '../helpers/node22.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
 import { TEST_SECRET } from '../helpers/services.ts';
 import type { ReceivedMail } from '../helpers/smtp-sink.ts';
@@ -14,13 +15,12 @@ const MAX_HOST_LINES = 15;
 
 type Agent = ReturnType<typeof request.agent>;
 
-/** Code lines between the markers: what a developer adds to an existing app. */
+/** Code lines between every pair of markers: what a developer adds to an existing app. */
 function verigateLines(source: string): string[] {
-  const begin = source.indexOf('// verigate:begin');
-  const end = source.indexOf('// verigate:end');
-  expect(begin).toBeGreaterThan(0);
-  expect(end).toBeGreaterThan(begin);
-  return source.slice(begin, end).split('\n').slice(1).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('//'));
+  const blocks = [...source.matchAll(/\/\/ verigate:begin[^\n]*\n([\s\S]*?)\/\/ verigate:end/g)].map((m) => m[1]);
+  expect(blocks.length).toBeGreaterThan(0);
+  expect(source.split('// verigate:begin').length - 1).toBe(blocks.length); // no unclosed block escapes the count
+  return blocks.flatMap((block) => block.split('\n')).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('//'));
 }
 
 const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
@@ -45,7 +45,13 @@ describe('adding verigate to an older app: Express 4.17, CommonJS, username logi
     expect(lines.length).toBeLessThanOrEqual(MAX_HOST_LINES);
   });
 
-  describe.each(['before', 'after'])('with csurf mounted %s verigate\'s router', (csrfOrder) => {
+  // Node 24 runs the suite; Node 22.17.0 is the lowest `engines.node` claims (require() of the ESM
+  // build, node:sqlite unflagged). Mount order does not depend on the Node version, so 22 runs one.
+  describe.each([
+    { runtime: 'Node 24', csrfOrder: 'before' },
+    { runtime: 'Node 24', csrfOrder: 'after' },
+    { runtime: `Node ${NODE22_VERSION}`, csrfOrder: 'before' },
+  ])('on $runtime with csurf mounted $csrfOrder verigate\'s router', ({ runtime, csrfOrder }) => {
     let services: RealServices;
     let host: HostProcess;
     let agent: Agent;
@@ -59,13 +65,19 @@ describe('adding verigate to an older app: Express 4.17, CommonJS, username logi
 
     beforeAll(async () => {
       services = await startRealServices();
+      const node = runtime === 'Node 24' ? process.execPath : await node22();
       dir = await hostWithPackage('older-cjs', [HOST_FILE], 'express417');
       host = await startHostProcess(dir, 'older-cjs-host.cjs', {
         NODE_ENV: 'test', PORT: '0', BASE_URL: 'http://127.0.0.1', DATABASE_URL: services.db.url, SMTP_URL: services.sink.url,
         SESSION_SECRET: TEST_SECRET, VERIGATE_SECRET: TEST_SECRET, CSRF_ORDER: csrfOrder,
-      });
+      }, 30_000, node);
       agent = request.agent(host.url);
-    }, 120_000);
+    }, 420_000);
+
+    it(`runs on ${runtime}`, async () => {
+      const { version } = (await agent.get('/runtime').expect(200)).body;
+      expect(version).toBe(runtime === 'Node 24' ? process.version : `v${NODE22_VERSION}`);
+    });
     afterAll(async () => {
       await host?.stop();
       await services?.close();
@@ -130,6 +142,65 @@ describe('adding verigate to an older app: Express 4.17, CommonJS, username logi
         expect(row.user_id_type).toBe('number');
       }
       expect(host.output()).not.toMatch(/token=|\/confirm\?/);
+    });
+
+    it('walks sign-up with an address → pending → resend sends a second mail → a refused resend says so → confirm', async () => {
+      const browser = request.agent(host.url);
+      const email = `bob-${csrfOrder}-${counter++}@example.com`;
+      const outboxRows = async () => Number((await services.db.orm.em.fork().execute('select count(*)::int as n from verigate_outbox'))[0].n);
+      const signup = await browser.get('/signup').expect(200);
+      await browser.post('/signup').type('form').send({ username: `bob-${csrfOrder}`, password: 'correct horse', email, _csrf: csrfOf(signup.text) })
+        .expect(302).expect('Location', '/dashboard');
+      const first = linkIn(await nthMail(email, 1), '/confirm');
+      await browser.get('/dashboard').expect(302).expect('Location', '/verify/pending?returnTo=%2Fdashboard');
+      const pending = await browser.get('/verify/pending').expect(200);
+      expect(pending.text).toContain(`We sent a link to <strong>${email}</strong>`);
+      expect(pending.text).not.toContain('We sent a new link');
+
+      // Resend while still pending: a second mail really goes out, and the first link stops working.
+      await browser.post('/verify/resend').type('form').send({ _csrf: csrfOf(pending.text) }).expect(303).expect('Location', '/verify/pending');
+      const second = linkIn(await nthMail(email, 2), '/confirm');
+      expect(second.searchParams.get('token')).not.toBe(first.searchParams.get('token'));
+      const afterResend = await browser.get('/verify/pending').expect(200);
+      expect(afterResend.text).toContain('We sent a new link');
+      await browser.post('/verify/resend').type('form').send({ _csrf: csrfOf(afterResend.text) }).expect(303);
+      const third = linkIn(await nthMail(email, 3), '/confirm');
+
+      // The fourth send within the hour (sign-up + 2 resends = the default 3 per user) is refused:
+      // nothing is queued, and neither the answer nor the pending page claims a mail was sent.
+      const before = await outboxRows();
+      const refusedPage = await browser.get('/verify/pending').expect(200);
+      const refused = await browser.post('/verify/resend').type('form').send({ _csrf: csrfOf(refusedPage.text) }).expect(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.text).toContain('Too many attempts');
+      expect(refused.text).not.toMatch(/We sent/);
+      expect(await outboxRows()).toBe(before);
+      const afterRefusal = await browser.get('/verify/pending').expect(200);
+      expect(afterRefusal.text).not.toContain('We sent a new link');
+      expect(mailsTo(email)).toHaveLength(3);
+
+      expect(await pressLink(browser, first)).toBe('/verify/result?status=superseded');
+      expect(await pressLink(browser, third)).toBe('/verify/result?status=verified');
+      await browser.get('/dashboard').expect(200);
+    });
+
+    it('signs up with an address that cannot be used: a typed result, no mail, and every page says so', async () => {
+      const browser = request.agent(host.url);
+      const outboxRows = async () => Number((await services.db.orm.em.fork().execute('select count(*)::int as n from verigate_outbox'))[0].n);
+      const before = await outboxRows();
+      const signup = await browser.get('/signup').expect(200);
+      // The host stores what was typed; sendVerification answers with a result instead of a 500.
+      await browser.post('/signup').type('form').send({ username: `carol-${csrfOrder}`, password: 'correct horse', email: 'carol at example.com', _csrf: csrfOf(signup.text) })
+        .expect(302).expect('Location', '/dashboard');
+      await browser.get('/dashboard').expect(302).expect('Location', '/verify/pending?returnTo=%2Fdashboard');
+      const pending = await browser.get('/verify/pending').expect(200);
+      expect(pending.text).not.toMatch(/We sent/);
+      expect(pending.text).toContain('no link to it is open');
+      const resend = await browser.post('/verify/resend').type('form').send({ _csrf: csrfOf(pending.text) }).expect(422);
+      expect(resend.text).toContain('This email address cannot be used');
+      expect(resend.text).not.toMatch(/We sent/);
+      expect(await outboxRows()).toBe(before);
+      expect(host.output()).not.toMatch(/at Object\.|stack/i);
     });
   });
 });

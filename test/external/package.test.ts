@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startHostProcess, type HostProcess } from '../helpers/host-process.ts';
 import { hostWithPackage, packedTarball, ROOT } from '../helpers/packed-package.ts';
+import { node22, NODE22_VERSION } from '../helpers/node22.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
 import { TEST_SECRET } from '../helpers/services.ts';
 import { tokenFrom } from '../helpers/smtp-sink.ts';
@@ -45,13 +46,15 @@ describe('the packed package', () => {
     expect(files.filter((f) => /^package\/(test|example-app|bench|src|plugin)\//.test(f))).toEqual([]);
   });
 
-  it('loads with require() from CommonJS and import from ESM, without MikroORM installed in the host', async () => {
+  it.each(['Node 24', `Node ${NODE22_VERSION}`])('loads with require() from CommonJS and import from ESM on %s, without MikroORM installed in the host', async (runtime) => {
+    const node = runtime === 'Node 24' ? process.execPath : await node22();
+    expect((await run(node, ['--version'])).stdout.trim()).toBe(runtime === 'Node 24' ? process.version : `v${NODE22_VERSION}`);
     const dir = await host('load', [], 'express4');
-    const cjs = await run(process.execPath, ['-e', "const v = require('verigate'); console.log(typeof v.emailVerification, typeof v.devMailbox)"], { cwd: dir });
+    const cjs = await run(node, ['-e', "const v = require('verigate'); console.log(typeof v.emailVerification, typeof v.devMailbox)"], { cwd: dir });
     expect(cjs.stdout.trim()).toBe('function function');
-    const esm = await run(process.execPath, ['--input-type=module', '-e', "const v = await import('verigate'); const c = await import('verigate/core'); console.log(typeof v.emailVerification, typeof c.createVerigateCore)"], { cwd: dir });
+    const esm = await run(node, ['--input-type=module', '-e', "const v = await import('verigate'); const c = await import('verigate/core'); console.log(typeof v.emailVerification, typeof c.createVerigateCore)"], { cwd: dir });
     expect(esm.stdout.trim()).toBe('function function');
-  });
+  }, 300_000);
 
   it('type-checks from a CommonJS TypeScript host on Express 4', async () => {
     await expect(typecheck(await host('types-cjs', ['types-cjs.cts'], 'express4'), 'types-cjs.cts')).resolves.toBeUndefined();

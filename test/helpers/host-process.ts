@@ -7,9 +7,12 @@ export interface HostProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node <file>` (this Node, so the same version as the tests) and waits for "listening <port>". */
-export async function startHostProcess(cwd: string, file: string, env: Record<string, string>, timeoutMs = 20_000): Promise<HostProcess> {
-  const child: ChildProcess = spawn(process.execPath, [file], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node <file>` and waits for "listening <port>". `node` defaults to this Node (the same
+ * version as the tests); pass another binary (e.g. Node 22) to run the host on that.
+ */
+export async function startHostProcess(cwd: string, file: string, env: Record<string, string>, timeoutMs = 20_000, node = process.execPath): Promise<HostProcess> {
+  const child: ChildProcess = spawn(node, [file], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`host did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);

@@ -57,8 +57,11 @@ export async function createUsersHost(services: RealServices, overrides: Partial
     }
     next();
   });
+  // Stands in for the host's login; `loggedInAt` (default now) is what a host's recentLogin option would read.
   app.post('/test/login', express.json(), (req, res) => {
-    (req.session as unknown as { userId: number }).userId = Number(req.body.id);
+    const s = req.session as unknown as { userId: number; loggedInAt: number };
+    s.userId = Number(req.body.id);
+    s.loggedInAt = typeof req.body.loggedInAt === 'number' ? req.body.loggedInAt : Date.now();
     res.json({ ok: true });
   });
   app.use('/verify', vg.router);

@@ -1,9 +1,10 @@
 'use strict';
 /**
  * A typical older host, as found in the wild: Express 4, CommonJS, passport-local with a
- * *username* login, users in SQLite with integer ids and no email column filled in, sessions in
+ * *username* login, users in SQLite with integer ids and an optional email column, sessions in
  * PostgreSQL (connect-pg-simple), and csurf mounted globally. verigate is added with the lines
- * between the `verigate:begin` / `verigate:end` markers only; the test counts them.
+ * between `verigate:begin` / `verigate:end` markers only (the main block, plus one line in the
+ * sign-up handler for apps that collect the address there); the test counts them all.
  *
  * Environment: PORT (0 = any), BASE_URL, DATABASE_URL, SMTP_URL, SESSION_SECRET, VERIGATE_SECRET,
  * SQLITE_PATH, CSRF_ORDER ('before' or 'after' verigate's router). Prints "listening <port>".
@@ -76,17 +77,24 @@ const form = (req, action, fields) =>
 app.get('/signup', (req, res) => res.send(page('Sign up', form(req, '/signup', '<input name="username"><input name="password" type="password">'))));
 app.post('/signup', (req, res, next) => {
   const { username, password } = req.body;
+  // Like many old apps: the address is optional and stored as typed (no validation of its own).
+  const email = typeof req.body.email === 'string' && req.body.email !== '' ? req.body.email : null;
   if (typeof username !== 'string' || typeof password !== 'string' || password.length < 8) return res.status(422).send(page('Sign up', 'Invalid input'));
   let id;
   try {
-    id = Number(db.prepare('insert into users (username, password_hash) values (?, ?)').run(username, hashPassword(password)).lastInsertRowid);
+    id = Number(db.prepare('insert into users (username, email, password_hash) values (?, ?, ?)').run(username, email, hashPassword(password)).lastInsertRowid);
   } catch {
     return res.status(409).send(page('Sign up', 'Username taken'));
   }
-  req.login({ id }, (error) => (error ? next(error) : res.redirect('/dashboard')));
+  const logIn = () => req.login({ id }, (error) => (error ? next(error) : res.redirect('/dashboard')));
+  if (!email) return logIn();
+  // verigate:begin (only for apps that collect the address at sign-up; a bad address is a typed result, not an error)
+  vg.sendVerification({ id, email }).then(logIn, next);
+  // verigate:end
 });
 app.get('/login', (req, res) => res.send(page('Log in', form(req, '/login', '<input name="username"><input name="password" type="password">'))));
 app.post('/login', passport.authenticate('local', { successRedirect: '/dashboard', failureRedirect: '/login' }));
+app.get('/runtime', (req, res) => res.json({ version: process.version }));
 app.get('/dashboard', (req, res) => {
   if (!req.user) return res.redirect('/login');
   res.send(page('Dashboard', `<p id="who">${req.user.username} ${req.user.email}</p>`));
