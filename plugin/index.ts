@@ -39,3 +39,6 @@ export { mikroOrmUserStore, type MikroOrmUserStoreOptions } from '../src/users/m
 export type { MailTransport, OutgoingMail, RenderedEmail } from '../src/ports/mail.ts';
 export type { Logger } from '../src/ports/logger.ts';
 export type { Clock } from '../src/ports/clock.ts';
+export { verifyWebhookSignature, SIGNATURE_HEADER, type WebhookVerification, type VerifyWebhookOptions } from '../src/events/webhook-signature.ts';
+export { EVENT_TYPES, EVENT_SCHEMA_VERSION, type VerigateEvent, type EventType, type EventData } from '../src/events/event-types.ts';
+export type { EventOptions, InboundEventOptions } from '../src/events/event-options.ts';

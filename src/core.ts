@@ -21,6 +21,8 @@ import { createAnonymousResend } from './verification/anonymous-resend.ts';
 import { createAccountNotice } from './verification/account-notice.ts';
 import { refusalOf } from './verification/send-limits.ts';
 import { createVerificationService } from './verification/verification-service.ts';
+import { createEventWriter } from './events/event-sql.ts';
+import { createEventPublisher, type StreamWriter } from './events/event-publisher.ts';
 
 /**
  * The whole framework-free core, assembled in one place. The Express adapter only adds HTTP on
@@ -39,9 +41,11 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     db, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
     logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
     onDead: (event) => runHook(config.logger, 'onEmailDead', config.hooks.onEmailDead, event),
+    events: config.events && createEventPublisher(config.events, redis.client as unknown as StreamWriter | undefined),
   });
   const onQueued = () => worker.kick();
-  const shared = { config, keys, db, renderer, onQueued, limiter: redis.limiter };
+  const events = createEventWriter(config.events?.sinks);
+  const shared = { config, keys, db, renderer, onQueued, limiter: redis.limiter, events };
   const verification = createVerificationService(shared);
   const addresses = createAddressChangeService(shared);
   const anonymous = createAnonymousResend(config, verification, redis.limiter);

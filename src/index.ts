@@ -39,3 +39,6 @@ export type { VerigateUser } from './ports/user.ts';
 export { normaliseUserId, type UserId } from './users/user-id.ts';
 export type { UserStore, SetEmailContext } from './users/user-store.ts';
 export { mikroOrmUserStore, type MikroOrmUserStoreOptions } from './users/mikro-orm-user-store.ts';
+export { verifyWebhookSignature, SIGNATURE_HEADER, type WebhookVerification, type VerifyWebhookOptions } from './events/webhook-signature.ts';
+export { EVENT_TYPES, EVENT_SCHEMA_VERSION, type VerigateEvent, type EventType, type EventData } from './events/event-types.ts';
+export type { EventOptions, InboundEventOptions } from './events/event-options.ts';

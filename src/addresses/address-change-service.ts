@@ -17,6 +17,7 @@ import { describeDuration } from '../verification/describe-duration.ts';
 import type { PendingChange, StartChangeResult } from './change-results.ts';
 import { createChangeConfirmation } from './change-confirmation.ts';
 import { createCode, formatCode, hashCode } from '../tokens/code.ts';
+import type { EventWriter } from '../events/event-sql.ts';
 
 export interface AddressChangeDeps {
   config: ResolvedConfig;
@@ -25,6 +26,8 @@ export interface AddressChangeDeps {
   renderer: EmailRenderer;
   limiter: Limiter;
   onQueued?: () => void;
+  /** Plans the event each change writes to the outbox (nothing when no sink is configured). */
+  events?: EventWriter;
 }
 
 export interface StartChangeInput extends LimitContext {
@@ -97,7 +100,8 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     }) : null;
     const common = { userId: id.key, userIdType: id.type, email: previous, newEmail: parsed.canonical };
     const outcome = await db.transaction(async (tx) => {
-      const issued = await issueToken(tx, { ...common, id: randomUUID(), purpose: 'email_change', tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs }, mails);
+      const issued = await issueToken(tx, { ...common, id: randomUUID(), purpose: 'email_change', tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs },
+        mails, { event: deps.events?.plan('email.change_requested') });
       if (undoMail) {
         await insertToken(tx, { ...common, id: randomUUID(), purpose: 'change_revoke', tokenHash: hashToken(keys.tokenHash, undoToken), ttlMs: config.undoTtlMs }, [undoMail]);
       }

@@ -7,6 +7,7 @@ import type { UserStore } from '../users/user-store.ts';
 import type { AddressPolicy } from '../email/address-policy.ts';
 import type { Environment, RedisOption, VerigateHooks } from './options.ts';
 import type { ResolvedLimits } from '../limits/limit-options.ts';
+import type { ResolvedEvents, ResolvedInboundEvents } from '../events/event-options.ts';
 
 /** Core options after validation and defaults: frozen, and free of the secret so it may be inspected safely. */
 export interface ResolvedConfig {
@@ -46,4 +47,7 @@ export interface ResolvedConfig {
     leaseMs: number;
     listen: boolean;
   }>;
+  /** Event sinks; absent when no events are published. */
+  readonly events?: ResolvedEvents;
+  readonly inboundEvents?: ResolvedInboundEvents;
 }

@@ -17,6 +17,7 @@ import { normaliseUserId, restoreUserId } from '../users/user-id.ts';
 import { describeDuration } from './describe-duration.ts';
 import { runHook } from './run-hook.ts';
 import type { CodeResult, ConfirmResult, IssueResult } from './results.ts';
+import type { EventWriter } from '../events/event-sql.ts';
 
 export interface VerificationServiceDeps {
   config: ResolvedConfig;
@@ -26,6 +27,8 @@ export interface VerificationServiceDeps {
   limiter: Limiter;
   /** Called after a message is committed to the outbox, e.g. to wake the worker. */
   onQueued?: () => void;
+  /** Plans the event each change writes to the outbox (nothing when no sink is configured). */
+  events?: EventWriter;
 }
 
 /** Options of one `issue` call. */
@@ -43,6 +46,7 @@ export type VerificationService = ReturnType<typeof createVerificationService>;
 export function createVerificationService(deps: VerificationServiceDeps) {
   const { config, keys, renderer, db } = deps;
   const { logger } = config;
+  const plan = (type: Parameters<EventWriter['plan']>[0]) => deps.events?.plan(type) ?? null;
 
   async function isPairVerified(userKey: string, canonical: string, within?: SqlContext): Promise<boolean> {
     const rows = await db.run((ctx) => ctx.query(
@@ -78,7 +82,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     const outcome = await db.run((ctx) => issueToken(ctx, {
       id: randomUUID(), purpose: 'verify', userId: id.key, userIdType: id.type, email: parsed.canonical,
       tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs,
-    }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true }), options.within);
+    }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true, event: plan('email.verification_sent') }), options.within);
     if (outcome.status === 'ALREADY_VERIFIED') return outcome;
     // Inside the host's transaction the row is not committed yet; the worker's next poll finds it.
     if (!options.within) deps.onQueued?.();
@@ -93,9 +97,11 @@ export function createVerificationService(deps: VerificationServiceDeps) {
    */
   async function confirm(token: unknown): Promise<ConfirmResult> {
     if (!isWellFormedToken(token)) return { status: 'TOKEN_INVALID' };
+    const event = plan('email.verified');
     const outcome = await db.run((ctx) => consumeToken(ctx, 'verify', hashToken(keys.tokenHash, token),
-      { recordVerified: true, supersede: ['verify', 'email_change'] }));
+      { recordVerified: true, supersede: ['verify', 'email_change'], event }));
     if (!outcome.consumed) return { status: UNUSABLE_STATUS[outcome.reason] } as ConfirmResult;
+    if (event) deps.onQueued?.();
     const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
     await runHook(logger, 'onVerified', config.hooks.onVerified, { userId, email: outcome.consumed.email });
     return { status: 'VERIFIED', userId, email: outcome.consumed.email };
@@ -110,9 +116,11 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     if (!id.ok) return { status: 'INVALID_USER' };
     const code = normaliseCode(input);
     if (!code) return { status: 'CODE_MALFORMED' };
+    const event = plan('email.verified');
     const outcome = await db.run((ctx) => consumeByCode(ctx, 'verify', id.key, hashCode(keys.tokenHash, code),
-      { maxAttempts: MAX_CODE_ATTEMPTS, supersede: ['verify', 'email_change'] }));
+      { maxAttempts: MAX_CODE_ATTEMPTS, supersede: ['verify', 'email_change'], event }));
     if (!outcome.consumed) return outcome.reason === 'CODE_INVALID' ? { status: 'CODE_INVALID', attemptsLeft: outcome.attemptsLeft } : { status: outcome.reason };
+    if (event) deps.onQueued?.();
     const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
     await runHook(logger, 'onVerified', config.hooks.onVerified, { userId, email: outcome.consumed.email });
     return { status: 'VERIFIED', userId, email: outcome.consumed.email };
