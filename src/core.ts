@@ -23,6 +23,8 @@ import { refusalOf } from './verification/send-limits.ts';
 import { createVerificationService } from './verification/verification-service.ts';
 import { createEventWriter } from './events/event-sql.ts';
 import { createEventPublisher, type StreamWriter } from './events/event-publisher.ts';
+import { createInboundConsumer } from './events/inbound-consumer.ts';
+import { openBlockingRedis } from './events/blocking-redis.ts';
 
 /**
  * The whole framework-free core, assembled in one place. The Express adapter only adds HTTP on
@@ -47,6 +49,11 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   const events = createEventWriter(config.events?.sinks);
   const shared = { config, keys, db, renderer, onQueued, limiter: redis.limiter, events };
   const verification = createVerificationService(shared);
+  const inbound = config.inboundEvents && createInboundConsumer({
+    settings: config.inboundEvents, db, onQueued, logger: config.logger, redisTimeoutMs: config.redisTimeoutMs,
+    redis: openBlockingRedis(config.redis!, config.inboundEvents.blockMs + config.redisTimeoutMs, config.logger),
+    issue: (user, options) => verification.issue(user, options),
+  });
   const addresses = createAddressChangeService(shared);
   const anonymous = createAnonymousResend(config, verification, redis.limiter);
   const notifyExistingAccount = createAccountNotice({
@@ -63,6 +70,8 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     }, () => {});
   }
 
+  if (inbound && config.inboundEvents?.autoStart) storage.ready().then(() => inbound.start(), () => {});
+
   let closing: Promise<void> | undefined;
   return {
     config: config as ResolvedConfig,
@@ -74,6 +83,8 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     notifyExistingAccount,
     /** Which sessions belong to which user (Redis when configured, else verigate's table). */
     sessions: redis.sessions,
+    /** The `user.registered` consumer, when `inboundEvents` is set (started with the core unless `autoStart: false`). */
+    inbound,
     /** The rate limiter (Redis when configured, else memory), for the web layer's per-IP checks. */
     limiter: redis.limiter,
     /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
@@ -85,6 +96,7 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     drain: (): Promise<number> => worker.drain(),
     purge: (): Promise<PurgeResult> => purgeJob.run(),
     close: (): Promise<void> => (closing ??= (async () => {
+      await inbound?.close();
       await (await listening)?.close();
       await worker.close();
       mail.close();
