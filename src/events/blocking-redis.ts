@@ -30,9 +30,10 @@ export function openBlockingRedis(option: RedisOption, commandTimeoutMs: number,
     if (typeof host.duplicate !== 'function') {
       fail('VERIGATE_INBOUND_NEEDS_REDIS', 'inboundEvents needs an ioredis client (with duplicate()) or a redis:// URL in the redis option.', 'Pass redis: process.env.REDIS_URL or an ioredis Redis/Cluster.');
     }
+    // Connecting at once (even if the host's client is lazy): commands are not queued while offline.
     client = host.isCluster
-      ? (host as Cluster).duplicate([], { enableOfflineQueue: false, redisOptions: { ...(host.options.redisOptions as object), commandTimeout: commandTimeoutMs } })
-      : (host as Redis).duplicate({ commandTimeout: commandTimeoutMs, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      ? (host as Cluster).duplicate([], { enableOfflineQueue: false, lazyConnect: false, redisOptions: { ...(host.options.redisOptions as object), commandTimeout: commandTimeoutMs } })
+      : (host as Redis).duplicate({ commandTimeout: commandTimeoutMs, enableOfflineQueue: false, lazyConnect: false, maxRetriesPerRequest: 1 });
     const warn = throttledWarn(logger);
     client.on('error', (error: Error) => warn('Redis unavailable for inbound events; retrying.', { error: error.message }));
     closeClient = async () => { client.disconnect(); };

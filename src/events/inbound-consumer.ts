@@ -99,8 +99,11 @@ export function createInboundConsumer(deps: InboundConsumerDeps): InboundConsume
       return void (await ack(entryId));
     }
     const status = result === 'DUPLICATE' ? result : result.status;
+    const meta = { stream, entryId, eventId: event.id, status };
     if (status === 'SENT') deps.onQueued?.();
-    else logger.info('inbound event sent no verification', { stream, entryId, eventId: event.id, status });
+    // A redelivery or an address verified meanwhile is normal; a refusal is the producer's to look at.
+    else if (status === 'DUPLICATE' || status === 'ALREADY_VERIFIED') logger.info('inbound event sent no verification', meta);
+    else logger.warn('inbound event sent no verification', meta);
     await ack(entryId);
   }
 

@@ -42,7 +42,7 @@ export interface OutboxWorker {
   start(): void;
   /** Asks for a round soon (after a message is queued) instead of waiting for the next poll. */
   kick(): void;
-  /** Sends everything due now, including retries whose time has come; resolves to the number sent. */
+  /** Sends everything due now, including retries whose time has come; resolves to the number delivered (mails and events). */
   drain(): Promise<number>;
   /** Stops polling and waits for the round in progress; later `drain()` calls send nothing. */
   close(): Promise<void>;

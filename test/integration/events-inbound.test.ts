@@ -107,11 +107,13 @@ describe('inbound user.registered events', () => {
     const eventId = randomUUID();
     await redis.client.xadd(stream, '*', ...registered(eventId, user));
     const last = (await redis.client.xadd(stream, '*', ...registered(eventId, user)))!;
-    // Each takes one entry (COUNT 1) and both process at once.
-    const [a] = [consumer(stream, 'a', { inbound: { batchSize: 1 } }), consumer(stream, 'b', { inbound: { batchSize: 1 } })];
+    // Each takes one entry (COUNT 1) and both process at once; 'b' is handed the host's ioredis client (duplicated for its blocking reads).
+    const [a] = [consumer(stream, 'a', { inbound: { batchSize: 1 } }), consumer(stream, 'b', { inbound: { batchSize: 1 }, redis: redis.client as never })];
     await settled(redis.client, stream, last);
     expect(await tokensOf(user.id)).toBe(1);
     expect(await mailsTo(a, user.email)).toBe(1);
+    const consumers = (await redis.client.call('XINFO', 'CONSUMERS', stream, 'verigate')) as unknown[][];
+    expect(consumers.map((c) => c[c.indexOf('name') + 1]).sort()).toEqual(['a', 'b']);
   });
 
   it('claims the entries of a consumer that read them and died before acknowledging, after claimAfter', async () => {
