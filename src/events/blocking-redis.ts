@@ -25,7 +25,8 @@ type Duplicable = (Redis | Cluster) & { isCluster?: boolean; options: Record<str
 export function openBlockingRedis(option: RedisOption, commandTimeoutMs: number, logger: Logger): BlockingRedis {
   let client: RedisClient;
   let closeClient: () => Promise<void>;
-  if (typeof option === 'object' && !Array.isArray(option) && !('cluster' in option)) {
+  // `{ cluster: [...] }` is a list of seed nodes; an ioredis client also has a `cluster` (the CLUSTER command).
+  if (typeof option === 'object' && !Array.isArray(option) && !Array.isArray((option as { cluster?: unknown }).cluster)) {
     const host = option as unknown as Duplicable;
     if (typeof host.duplicate !== 'function') {
       fail('VERIGATE_INBOUND_NEEDS_REDIS', 'inboundEvents needs an ioredis client (with duplicate()) or a redis:// URL in the redis option.', 'Pass redis: process.env.REDIS_URL or an ioredis Redis/Cluster.');

@@ -23,7 +23,7 @@ export interface EventOptions {
     /** At least 32 characters, shared with the receiver; a list signs with each (for a rotation). Required. */
     secret: string | readonly string[];
   };
-  /** Longest one publish (an XADD, or a POST until its response status) may take. At most `worker.sendTimeout`. Default `'5s'`. */
+  /** Longest one publish (an XADD, or a POST until its response status) may take. At most `worker.sendTimeout`. Default `'5s'` (or `worker.sendTimeout` if shorter). */
   timeout?: number | string;
 }
 
@@ -119,7 +119,8 @@ export function resolveEventOptions(value: unknown, context: Context): ResolvedE
   const webhook = value.webhook === undefined ? undefined : resolveWebhook(value.webhook, context.environment);
   if (webhook) sinks.push('webhook');
   if (sinks.length === 0) fail('VERIGATE_EVENTS_NO_SINK', 'events needs a sink: redisStream, webhook or both.', `e.g. events: { redisStream: true } (with the redis option) or events: { webhook: { url, secret } }.`);
-  const timeoutMs = duration('events.timeout', value.timeout, '5s');
+  // The default yields to a shorter worker.sendTimeout; only an explicit longer timeout is a mistake.
+  const timeoutMs = value.timeout === undefined ? Math.min(5_000, context.sendTimeoutMs) : duration('events.timeout', value.timeout, '5s');
   if (timeoutMs > context.sendTimeoutMs) {
     fail('VERIGATE_EVENTS_TIMEOUT_TOO_LONG', 'events.timeout must not exceed worker.sendTimeout.', 'The worker gives up on any delivery after worker.sendTimeout; lower events.timeout or raise both.');
   }

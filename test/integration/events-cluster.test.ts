@@ -56,5 +56,8 @@ describe('events on a Redis Cluster', () => {
     expect(await vg.drain()).toBe(1);
     const [[, fields]] = await host.xrange(outbound, '-', '+');
     expect(JSON.parse(fields[fields.indexOf('payload') + 1])).toMatchObject({ type: 'email.verification_sent', data: { userId: String(userId) } });
+    // The consumer read on a connection of its own: closing verigate leaves the host's client working.
+    await vg.close();
+    expect(await host.ping()).toBe('PONG');
   });
 });

@@ -213,6 +213,28 @@ describe('inbound user.registered events', () => {
     expect(logged.some((l) => l.meta?.stream === stream && l.meta.status === 'RATE_LIMITED')).toBe(true);
   });
 
+  it("blocks on a connection of its own: the host's client stays free while it waits, and open after close()", async () => {
+    const stream = newStream();
+    const name = `host-${randomUUID().slice(0, 8)}`;
+    const host = new Redis(REDIS_URL, { connectionName: name });
+    const admin = new Redis(REDIS_URL);
+    clients.push(host, admin);
+    let hostClosed = false;
+    host.on('close', () => { hostClosed = true; });
+    const vg = consumer(stream, 'own', { redis: host as never, inbound: { block: '10s' } });
+    // A connection named like the host's (a duplicate carries its options) is blocked in XREADGROUP…
+    await until('the blocking read', async () => String(await admin.call('CLIENT', 'LIST')).split('\n')
+      .some((line) => line.includes(` name=${name} `) && line.includes('cmd=xreadgroup') && / flags=b /.test(line)));
+    // …and it is not the host's own: that one answers at once.
+    const started = Date.now();
+    expect(await host.ping()).toBe('PONG');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await vg.close();
+    expect(await host.ping()).toBe('PONG');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(hostClosed).toBe(false);
+  });
+
   it('close() returns promptly while the consumer is blocked in XREADGROUP', async () => {
     const stream = newStream();
     const vg = consumer(stream, 'sleepy', { inbound: { block: '10s' } });

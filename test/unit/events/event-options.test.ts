@@ -36,6 +36,7 @@ describe('events options', () => {
     expect(JSON.stringify(config)).not.toContain(HOOK_SECRET);
     expect(inspect(config, { depth: 10 })).not.toContain(HOOK_SECRET);
     expect(config.events!.webhook!.sign('{}', 1)).toMatch(/^t=1,v1=[0-9a-f]{64}$/);
+    expect(resolve({ events: { webhook }, worker: { sendTimeout: '2s', lease: '1m' } }).events!.timeoutMs).toBe(2000);
     expect(resolve({}).events).toBeUndefined();
   });
 
