@@ -46,3 +46,6 @@ export type { AuditOptions } from '../src/audit/audit-options.ts';
 export type { ApiScope, ApiKeyInfo } from '../src/service-api/api-key.ts';
 export type { ApiKeyAdmin, CreateKeyResult, RevokeKeyResult } from '../src/service-api/api-keys.ts';
 export { SERVICE_ERRORS, type ServiceErrorCode } from './service/service-errors.ts';
+export { verifyWebhookSignature, SIGNATURE_HEADER, type WebhookVerification, type VerifyWebhookOptions } from '../src/events/webhook-signature.ts';
+export { EVENT_TYPES, EVENT_SCHEMA_VERSION, type VerigateEvent, type EventType, type EventData } from '../src/events/event-types.ts';
+export type { EventOptions, InboundEventOptions } from '../src/events/event-options.ts';

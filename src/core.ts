@@ -28,6 +28,10 @@ import { createAuditTrail } from './audit/audit-trail.ts';
 import { auditedLimiter } from './audit/audited-limiter.ts';
 import { apiKeyAdmin, apiKeyGuard } from './service-api/api-keys.ts';
 import { createServiceApi } from './service-api/service-api.ts';
+import { createEventWriter } from './events/event-sql.ts';
+import { createEventPublisher, type StreamWriter } from './events/event-publisher.ts';
+import { createInboundConsumer } from './events/inbound-consumer.ts';
+import { openBlockingRedis } from './events/blocking-redis.ts';
 
 /**
  * The whole framework-free core, assembled in one place. The Express adapter only adds HTTP on
@@ -50,10 +54,17 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     db, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
     logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
     onDead: (event) => runHook(config.logger, 'onEmailDead', config.hooks.onEmailDead, event),
+    events: config.events && createEventPublisher(config.events, redis.client as unknown as StreamWriter | undefined),
   });
   const onQueued = () => worker.kick();
-  const shared = { config, keys, db, renderer, onQueued, limiter, audit };
+  const events = createEventWriter(config.events?.sinks);
+  const shared = { config, keys, db, renderer, onQueued, limiter, audit, events };
   const verification = createVerificationService(shared);
+  const inbound = config.inboundEvents && createInboundConsumer({
+    settings: config.inboundEvents, db, onQueued, logger: config.logger, redisTimeoutMs: config.redisTimeoutMs,
+    redis: openBlockingRedis(config.redis!, config.inboundEvents.blockMs + config.redisTimeoutMs, config.logger),
+    issue: (user, options) => verification.issue(user, options),
+  });
   const addresses = createAddressChangeService(shared);
   const anonymous = createAnonymousResend(config, verification, limiter);
   const notifyExistingAccount = createAccountNotice({
@@ -70,6 +81,8 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
       }
     }, () => {});
   }
+
+  if (inbound && config.inboundEvents?.autoStart) storage.ready().then(() => inbound.start(), () => {});
 
   let closing: Promise<void> | undefined;
   return {
@@ -96,6 +109,8 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     apiKeys: apiKeyAdmin(runSql, keys.apiKeyHash),
     /** Failed link submissions per client IP, counted after the lookup (see `FailureLimit`). */
     linkAttempts: createFailureLimit(limiter, 'attemptsPerIp'),
+    /** The `user.registered` consumer, when `inboundEvents` is set (started with the core unless `autoStart: false`). */
+    inbound,
     /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
     revoke: (userId: UserId) => revokeVerification(db, userId),
     /** Database, Redis and outbox backlog at a glance; never throws. */
@@ -105,6 +120,7 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     drain: (): Promise<number> => worker.drain(),
     purge: (): Promise<PurgeResult> => purgeJob.run(),
     close: (): Promise<void> => (closing ??= (async () => {
+      await inbound?.close();
       await (await listening)?.close();
       await worker.close();
       mail.close();

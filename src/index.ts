@@ -46,3 +46,6 @@ export { pinoLogger, type PinoLike } from './logging/pino-logger.ts';
 export { API_SCOPES, type ApiScope, type ApiKeyInfo } from './service-api/api-key.ts';
 export { apiKeyAdmin, type ApiKeyAdmin, type CreateKeyResult, type RevokeKeyResult } from './service-api/api-keys.ts';
 export type { ServiceApi, VerificationState, StateResult, ServiceSendResult } from './service-api/service-api.ts';
+export { verifyWebhookSignature, SIGNATURE_HEADER, type WebhookVerification, type VerifyWebhookOptions } from './events/webhook-signature.ts';
+export { EVENT_TYPES, EVENT_SCHEMA_VERSION, type VerigateEvent, type EventType, type EventData } from './events/event-types.ts';
+export type { EventOptions, InboundEventOptions } from './events/event-options.ts';

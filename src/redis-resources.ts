@@ -3,7 +3,7 @@ import type { VerigateKeys } from './crypto/keys.ts';
 import type { DbAccess } from './db/db-access.ts';
 import { withDeadline } from './db/sql-context.ts';
 import { createLimiter, type Limiter } from './limits/limiter.ts';
-import { createRedisClient, type RedisConnection, type RedisConnectionInput } from './limits/redis-client.ts';
+import { createRedisClient, type RedisClient, type RedisConnection, type RedisConnectionInput } from './limits/redis-client.ts';
 import { databaseSessionIndex, redisSessionIndex, type RedisHashCommands, type SessionIndex } from './sessions/session-index.ts';
 
 export interface RedisResources {
@@ -11,6 +11,8 @@ export interface RedisResources {
   sessions: SessionIndex;
   /** A bounded PING for health reports, when Redis is in use. */
   ping?: () => Promise<unknown>;
+  /** The shared client (the host's or verigate's own), when Redis is in use; e.g. for the event stream. */
+  client?: RedisClient;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export function createRedisResources(config: ResolvedConfig, keys: VerigateKeys,
       ? redisSessionIndex(bounded(client, config.redisTimeoutMs), config.redisPrefix, sessionKeys, config.sessionLifetimeMs)
       : databaseSessionIndex(db, sessionKeys, config.sessionLifetimeMs),
     ping: client ? () => withDeadline(client.ping(), config.redisTimeoutMs, 'Redis') : undefined,
+    client: connection?.client,
     async close() {
       await limiter.close();
       await connection?.close();

@@ -18,6 +18,7 @@ import type { PendingChange, StartChangeResult } from './change-results.ts';
 import { createChangeConfirmation } from './change-confirmation.ts';
 import { createCode, formatCode, hashCode } from '../tokens/code.ts';
 import { noAudit, type AuditTrail } from '../audit/audit-trail.ts';
+import type { EventWriter } from '../events/event-sql.ts';
 
 export interface AddressChangeDeps {
   config: ResolvedConfig;
@@ -28,6 +29,8 @@ export interface AddressChangeDeps {
   onQueued?: () => void;
   /** Where change requests, confirmations and undos are reported. Default: nowhere. */
   audit?: AuditTrail;
+  /** Plans the event each change writes to the outbox (nothing when no sink is configured). */
+  events?: EventWriter;
 }
 
 export interface StartChangeInput extends LimitContext {
@@ -107,7 +110,8 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     }) : null;
     const common = { userId: id.key, userIdType: id.type, email: previous, newEmail: parsed.canonical };
     const outcome = await db.transaction(async (tx) => {
-      const issued = await issueToken(tx, { ...common, id: randomUUID(), purpose: 'email_change', tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs }, mails);
+      const issued = await issueToken(tx, { ...common, id: randomUUID(), purpose: 'email_change', tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs },
+        mails, { event: deps.events?.plan('email.change_requested') });
       if (undoMail) {
         await insertToken(tx, { ...common, id: randomUUID(), purpose: 'change_revoke', tokenHash: hashToken(keys.tokenHash, undoToken), ttlMs: config.undoTtlMs }, [undoMail]);
       }

@@ -9,6 +9,7 @@ import type { AddressOptions } from '../email/address-options.ts';
 import type { LimitOptions } from '../limits/limit-options.ts';
 import type { RedisHashCommands } from '../sessions/session-index.ts';
 import type { AuditOptions } from '../audit/audit-options.ts';
+import type { EventOptions, InboundEventOptions } from '../events/event-options.ts';
 
 /** An ioredis `Redis` or `Cluster` (verigate calls plain commands on it and never closes it). */
 export type RedisClientLike = RedisHashCommands & { status?: string };
@@ -157,4 +158,11 @@ export interface CoreOptions {
    * read with `vg.auditLog(userId)`. Default `{ table: false, retention: '90d' }`.
    */
   audit?: AuditOptions;
+  /**
+   * Tell other services about verification and address changes (`email.verified`, …) through a
+   * Redis Stream and/or a signed webhook, delivered at least once by the outbox worker. Default: off.
+   */
+  events?: EventOptions;
+  /** Read `user.registered` events from a Redis Stream and send each new user a verification. Default: off. */
+  inboundEvents?: InboundEventOptions;
 }

@@ -9,9 +9,11 @@ import { createAddressPolicy } from '../email/address-policy.ts';
 import { resolveLimitOptions } from '../limits/limit-options.ts';
 import { resolveAuditOptions } from '../audit/audit-options.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
+import { resolveEventOptions, resolveInboundOptions } from '../events/event-options.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
-  'environment', 'appName', 'addresses', 'users', 'redis', 'limits', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'sessionIndex', 'hooks', 'logger', 'clock', 'worker', 'retention', 'audit'] as const;
+  'environment', 'appName', 'addresses', 'users', 'redis', 'limits', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'sessionIndex', 'hooks', 'logger', 'clock', 'worker', 'retention', 'audit',
+  'events', 'inboundEvents'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
 const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead'] as const;
 const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken', 'findByEmail', 'findById'] as const;
@@ -201,5 +203,8 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
     fail('VERIGATE_LEASE_TOO_SHORT', 'worker.lease must be at least twice worker.sendTimeout.',
       'A lease that can run out mid-send lets another worker send the same email again.');
   }
-  return { config: Object.freeze(config), secret: options.secret };
+  const eventContext = { environment, hasRedis: config.redis !== undefined, redisPrefix: config.redisPrefix, sendTimeoutMs: config.worker.sendTimeoutMs };
+  const events = resolveEventOptions(options.events, eventContext);
+  const inboundEvents = resolveInboundOptions(options.inboundEvents, eventContext);
+  return { config: Object.freeze({ ...config, ...(events ? { events } : {}), ...(inboundEvents ? { inboundEvents } : {}) }), secret: options.secret };
 }

@@ -8,6 +8,7 @@ import type { AddressPolicy } from '../email/address-policy.ts';
 import type { Environment, RedisOption, VerigateHooks } from './options.ts';
 import type { ResolvedLimits } from '../limits/limit-options.ts';
 import type { ResolvedAudit } from '../audit/audit-options.ts';
+import type { ResolvedEvents, ResolvedInboundEvents } from '../events/event-options.ts';
 
 /** Core options after validation and defaults: frozen, and free of the secret so it may be inspected safely. */
 export interface ResolvedConfig {
@@ -49,4 +50,7 @@ export interface ResolvedConfig {
     leaseMs: number;
     listen: boolean;
   }>;
+  /** Event sinks; absent when no events are published. */
+  readonly events?: ResolvedEvents;
+  readonly inboundEvents?: ResolvedInboundEvents;
 }

@@ -9,6 +9,8 @@ export const VerigateOutbox = defineEntity({
   tableName: 'verigate_outbox',
   properties: {
     id: p.uuid().primary(),
+    /** Who delivers it: `mail` (SMTP), or an event sink, `redis` or `webhook`. */
+    channel: p.string().length(16).default('mail'),
     kind: p.string().length(64),
     recipient: p.string().length(320),
     payload: p.text().nullable(),

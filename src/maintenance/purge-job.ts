@@ -19,7 +19,7 @@ export function createPurgeJob(deps: { db: DbAccess; clock: Clock; logger: Logge
   const run = async () => {
     lastRun = deps.clock.now().getTime();
     const result = await purgeExpired(deps.db, deps.retentionMs, deps.sessionLifetimeMs, deps.auditRetentionMs);
-    if (result.tokens || result.messages || result.sessions || result.audit) deps.logger.info('purged old rows', { ...result });
+    if (result.tokens || result.messages || result.sessions || result.audit || result.inboundEvents) deps.logger.info('purged old rows', { ...result });
     return result;
   };
   return {

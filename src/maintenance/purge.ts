@@ -7,6 +7,8 @@ export interface PurgeResult {
   sessions: number;
   /** Audit rows older than the audit retention. */
   audit: number;
+  /** Records of processed inbound events (a redelivery older than `retention` would be acted on again). */
+  inboundEvents: number;
 }
 
 // Small batches keep each statement short (well inside the statement timeout) and the locks brief,
@@ -22,6 +24,10 @@ const PURGE_MESSAGES = `with gone as (delete from verigate_outbox where id in (
 
 const PURGE_SESSIONS = `with gone as (delete from verigate_session where (user_id, sid_hash) in (
   select user_id, sid_hash from verigate_session where created_at < now() - $1::bigint * interval '1 millisecond' limit $2) returning 1)
+  select count(*)::int as n from gone`;
+
+const PURGE_INBOUND_EVENTS = `with gone as (delete from verigate_inbound_event where (stream, event_id) in (
+  select stream, event_id from verigate_inbound_event where processed_at < now() - $1::bigint * interval '1 millisecond' limit $2) returning 1)
   select count(*)::int as n from gone`;
 
 async function purgeAll(db: DbAccess, statement: string, ageMs: number): Promise<number> {
@@ -49,5 +55,6 @@ export async function purgeExpired(db: DbAccess, retentionMs: number, sessionLif
     sessions: await purgeAll(db, PURGE_SESSIONS, Math.round(sessionLifetimeMs)),
     // Even with the table off now: rows written while it was on still age out.
     audit: await purgeAll(db, PURGE_AUDIT, Math.round(auditRetentionMs)),
+    inboundEvents: await purgeAll(db, PURGE_INBOUND_EVENTS, age),
   };
 }

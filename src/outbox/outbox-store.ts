@@ -16,6 +16,8 @@ export interface OutboxEntry {
 /** A claimed row, leased to one worker until it is marked or the lease runs out. */
 export interface ClaimedMail {
   id: string;
+  /** `mail`, or the event sink (`redis`, `webhook`) for an event row. */
+  channel: string;
   kind: string;
   recipient: string;
   payload: string | null;
@@ -47,28 +49,33 @@ export async function enqueueEmail(ctx: SqlContext, sealKey: Buffer, entry: Outb
 }
 
 /**
- * Claims due rows by pushing `next_attempt_at` one lease ahead, by the database's clock (so
- * instances with skewed clocks never both see a row as due). `SKIP LOCKED` lets many workers share
- * the table; no transaction stays open while SMTP runs.
+ * Claims due rows of the given channels by pushing `next_attempt_at` one lease ahead, by the
+ * database's clock (so instances with skewed clocks never both see a row as due). `SKIP LOCKED`
+ * lets many workers share the table; no transaction stays open while SMTP runs. Rows of a channel
+ * this worker cannot deliver (an event sink it has no settings for) are left to one that can.
  */
-export async function claimDue(ctx: SqlContext, batchSize: number, leaseMs: number): Promise<ClaimedMail[]> {
+export async function claimDue(ctx: SqlContext, batchSize: number, leaseMs: number, channels: readonly string[] = ['mail']): Promise<ClaimedMail[]> {
   return ctx.query<ClaimedMail>(`update verigate_outbox
     set attempts = attempts + 1, next_attempt_at = now() + $1::bigint * interval '1 millisecond', updated_at = now()
-    where id in (select id from verigate_outbox where status = 'pending' and next_attempt_at <= now()
+    where id in (select id from verigate_outbox where status = 'pending' and next_attempt_at <= now() and channel = any($3::text[])
                  order by next_attempt_at limit $2 for update skip locked)
-    returning id, kind, recipient, payload, attempts`, [Math.round(leaseMs), batchSize]);
+    returning id, channel, kind, recipient, payload, attempts`, [Math.round(leaseMs), batchSize, channels]);
 }
 
-/** Delivered: the payload (with its link) is erased and the recipient kept only masked. */
+/** Delivered: the payload (a mail's link, an event's address) is erased and a mail's recipient kept only masked. */
 export async function markSent(ctx: SqlContext, id: string, recipient: string): Promise<void> {
-  await ctx.query(`update verigate_outbox set status = 'sent', payload = null, recipient = $2, sent_at = now(),
+  await ctx.query(`update verigate_outbox set status = 'sent', payload = null, sent_at = now(),
+    recipient = case when channel = 'mail' then $2 else recipient end,
     updated_at = now(), last_error = null where id = $1 and status = 'pending'`, [id, maskEmail(recipient)]);
 }
 
-/** A failed attempt: retried after `retryMs`, or parked as dead (payload erased: its link is useless by then). */
+/**
+ * A failed attempt: retried after `retryMs`, or parked as dead. A dead mail's payload is erased (its
+ * link is useless by then); a dead event keeps its payload until the purge, so it can be replayed.
+ */
 export async function markFailed(ctx: SqlContext, id: string, failure: { dead: boolean; retryMs: number; reason: string }): Promise<void> {
   await ctx.query(`update verigate_outbox set status = $2, next_attempt_at = now() + $3::bigint * interval '1 millisecond',
-    last_error = $4, updated_at = now(), payload = case when $5::boolean then null else payload end
+    last_error = $4, updated_at = now(), payload = case when $5::boolean and channel = 'mail' then null else payload end
     where id = $1 and status = 'pending'`,
   [id, failure.dead ? 'dead' : 'pending', Math.round(failure.retryMs), failure.reason, failure.dead]);
 }

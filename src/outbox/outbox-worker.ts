@@ -24,8 +24,17 @@ export interface OutboxWorkerDeps {
   };
   /** Extra work for each poll, e.g. the purge job; its failures are logged, never fatal. */
   onPoll?: () => Promise<void>;
-  /** Called once a message is parked as dead (after the bookkeeping write). */
+  /** Called once a mail is parked as dead (after the bookkeeping write). */
   onDead?: (event: { outboxId: string; kind: string; recipient: string; attempts: number; error: string }) => Promise<void>;
+  /** Delivers event rows of its channels (sinks); they share the mail's claim, lease, backoff and dead-lettering. */
+  events?: OutboxEventChannels;
+}
+
+/** Whatever delivers outbox rows that are not mail (verigate's event sinks). */
+export interface OutboxEventChannels {
+  readonly channels: readonly string[];
+  /** Publishes one claimed row; rejects on failure (the row is then retried or parked as dead). Bounded by its own timeout. */
+  publish(row: ClaimedMail): Promise<void>;
 }
 
 export interface OutboxWorker {
@@ -33,7 +42,7 @@ export interface OutboxWorker {
   start(): void;
   /** Asks for a round soon (after a message is queued) instead of waiting for the next poll. */
   kick(): void;
-  /** Sends everything due now, including retries whose time has come; resolves to the number sent. */
+  /** Sends everything due now, including retries whose time has come; resolves to the number delivered (mails and events). */
   drain(): Promise<number>;
   /** Stops polling and waits for the round in progress; later `drain()` calls send nothing. */
   close(): Promise<void>;
@@ -63,6 +72,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { db } = deps;
   // The row id in the Message-ID makes a duplicate (a resend after a crash between SMTP and bookkeeping) recognisable.
   const messageDomain = /@([^>\s]+)>?\s*$/.exec(deps.from)?.[1] ?? 'verigate.invalid';
+  const channels = ['mail', ...(deps.events?.channels ?? [])];
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   let closed = false;
@@ -73,19 +83,28 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const dead = row.attempts >= settings.maxAttempts || isPermanent(error);
     const reason = describeError(error);
     await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason }));
+    if (row.channel !== 'mail') {
+      const meta = { outboxId: row.id, type: row.kind, sink: row.channel, attempt: row.attempts, error: reason };
+      return void (dead ? logger.error('event parked as dead', meta) : logger.warn('event delivery failed; will retry', meta));
+    }
     if (!dead) return void logger.warn('email delivery failed; will retry', { outboxId: row.id, attempt: row.attempts, error: reason });
     // Someone did not get their link: an operator should hear of it, not only find it in the table.
     logger.error('email parked as dead', { outboxId: row.id, kind: row.kind, attempts: row.attempts, error: reason });
     await deps.onDead?.({ outboxId: row.id, kind: row.kind, recipient: maskEmail(row.recipient), attempts: row.attempts, error: reason });
   }
 
+  function send(row: ClaimedMail): Promise<unknown> {
+    if (row.channel !== 'mail') return deps.events!.publish(row);
+    if (!row.payload) throw new Error('payload missing');
+    const message = open<RenderedEmail>(deps.sealKey, row.payload);
+    const messageId = `<${row.id}@${messageDomain}>`;
+    return deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message });
+  }
+
   /** Sending and recording are separate: a failed bookkeeping write must not count as a failed send. */
   async function deliver(row: ClaimedMail): Promise<boolean> {
     try {
-      if (!row.payload) throw new Error('payload missing');
-      const message = open<RenderedEmail>(deps.sealKey, row.payload);
-      const messageId = `<${row.id}@${messageDomain}>`;
-      await withTimeout(deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message }), settings.sendTimeoutMs);
+      await withTimeout(Promise.resolve().then(() => send(row)), settings.sendTimeoutMs);
     } catch (error) {
       await fail(row, error);
       return false;
@@ -98,7 +117,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   async function runRound(): Promise<number> {
     let sent = 0;
     while (!closed) {
-      const rows = await db.run((ctx) => claimDue(ctx, settings.batchSize, settings.leaseMs));
+      const rows = await db.run((ctx) => claimDue(ctx, settings.batchSize, settings.leaseMs, channels));
       if (rows.length === 0) break;
       const results = await Promise.allSettled(rows.map(deliver));
       sent += results.filter((r) => r.status === 'fulfilled' && r.value).length;

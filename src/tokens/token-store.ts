@@ -2,6 +2,7 @@ import type { UserIdType } from '../users/user-id.ts';
 import type { SqlContext } from '../db/sql-context.ts';
 import { isExclusivePurpose, type TokenPurpose } from './token-purpose.ts';
 import { OUTBOX_CHANNEL } from '../outbox/outbox-channel.ts';
+import { eventInsertSql, eventParams, type PlannedEvent } from '../events/event-sql.ts';
 
 /** A token row to write; times come from the database's clock, so instances with skewed clocks agree. */
 export interface NewToken {
@@ -67,28 +68,32 @@ with already as (
   from (select count(*) from superseded) as waited
   where not exists (select 1 from already)
   on conflict (user_id, purpose) where used_at is null and superseded_at is null and purpose <> 'change_revoke' do nothing
-  returning expires_at
+  returning purpose, user_id, user_id_type, email, new_email, expires_at
 ), outbox as (
   insert into verigate_outbox (id, kind, recipient, payload, status, attempts, next_attempt_at, created_at, updated_at)
   select m.id, m.kind, m.recipient, m.payload, 'pending', 0, now(), now(), now()
   from token cross join unnest($10::uuid[], $11::text[], $14::text[], $15::text[]) as m(id, kind, recipient, payload)
   returning 1
+), events as (
+  ${eventInsertSql('token', 16)}
 )
 select exists (select 1 from already) as already_verified, (select expires_at from token) as expires_at,
        -- Wakes listening workers of every instance, when (and only if) this commits.
-       (select count(*) from (select pg_notify('${OUTBOX_CHANNEL}', '') from outbox) as woken) as mails`;
+       (select count(*) from (select pg_notify('${OUTBOX_CHANNEL}', '') from (select 1 from outbox union all select 1 from events) as queued) as woken) as queued`;
 
 /**
- * Writes a token, superseding the user's open one of the same purpose, plus its emails, in **one
- * statement** (one round trip, atomic even outside a transaction; inside the caller's transaction
- * when `ctx` is in one). With `unlessVerified`, nothing is written when the (user, email) pair is
- * already verified.
+ * Writes a token, superseding the user's open one of the same purpose, plus its emails and its
+ * event, in **one statement** (one round trip, atomic even outside a transaction; inside the
+ * caller's transaction when `ctx` is in one). With `unlessVerified`, nothing is written when the
+ * (user, email) pair is already verified.
  */
-export async function issueToken(ctx: SqlContext, token: NewToken, mails: readonly NewMail[], options: { unlessVerified?: boolean } = {}): Promise<IssueOutcome> {
+export async function issueToken(ctx: SqlContext, token: NewToken, mails: readonly NewMail[],
+  options: { unlessVerified?: boolean; event?: PlannedEvent | null } = {}): Promise<IssueOutcome> {
   const params = [
     token.userId, token.userIdType, token.purpose, token.email, token.newEmail ?? null, token.id, token.tokenHash,
     token.codeHash ?? null, Math.round(token.ttlMs), mails.map((m) => m.id), mails.map((m) => m.kind),
     options.unlessVerified === true, isExclusivePurpose(token.purpose), mails.map((m) => m.recipient), mails.map((m) => m.payload),
+    ...eventParams(options.event),
   ];
   for (let attempt = 1; attempt <= MAX_ISSUE_ATTEMPTS; attempt++) {
     const [row] = await ctx.query<{ already_verified: boolean; expires_at: string | Date | null }>(ISSUE_SQL, params);
@@ -111,7 +116,7 @@ const CONSUME_SQL = `
 with consumed as (
   update verigate_token set used_at = now()
   where token_hash = $1 and purpose = $2 and used_at is null and superseded_at is null and expires_at > now()
-  returning id, purpose, user_id, user_id_type, email, new_email
+  returning id, purpose, user_id, user_id_type, email, new_email, expires_at
 ), recorded as (
   insert into verigate_verified_email (user_id, email, verified_at)
   select user_id, case when purpose = 'email_change' then new_email else email end, now()
@@ -127,9 +132,12 @@ with consumed as (
   delete from verigate_session s using consumed c
   where $5::boolean and s.user_id = c.user_id and s.sid_hash is distinct from $6::text
   returning s.sid_sealed
+), events as (
+  ${eventInsertSql('consumed', 7)}
 )
 select c.id, c.purpose, c.user_id, c.user_id_type, c.email, c.new_email,
        (select coalesce(array_agg(sid_sealed), '{}') from ended) as ended_sessions,
+       (select count(*) from (select pg_notify('${OUTBOX_CHANNEL}', '') from events) as woken) as events,
        t.id is not null as known, t.user_id as token_user_id, t.used_at is not null as used, t.superseded_at is not null as superseded,
        t.expires_at <= now() as expired,
        t.purpose = 'verify' and exists (select 1 from verigate_verified_email v where v.user_id = t.user_id and v.email = t.email) as pair_verified
@@ -155,16 +163,17 @@ interface ConsumeRow {
 
 /**
  * Consumes a token in **one statement**: the conditional UPDATE is the only thing that decides
- * success (so of concurrent attempts exactly one wins), the verified pair is recorded and the
- * user's open tokens of `supersede` purposes are closed in the same statement. Other open tokens a
- * concurrent consume holds are skipped rather than waited on, so two consumes never deadlock.
- * With `endSessions` (session index in verigate's table), the user's indexed sessions other than
- * `keepHash` leave the index in the same statement and come back sealed, for the caller to destroy.
- * On failure the same round trip explains why.
+ * success (so of concurrent attempts exactly one wins), the verified pair is recorded, the user's
+ * open tokens of `supersede` purposes are closed and the planned event is written in the same
+ * statement. Other open tokens a concurrent consume holds are skipped rather than waited on, so
+ * two consumes never deadlock. With `endSessions` (session index in verigate's table), the user's
+ * indexed sessions other than `keepHash` leave the index in the same statement and come back
+ * sealed, for the caller to destroy. On failure the same round trip explains why.
  */
 export async function consumeToken(ctx: SqlContext, purpose: TokenPurpose, tokenHash: string,
-  options: { recordVerified: boolean; supersede: readonly TokenPurpose[]; endSessions?: { keepHash: string | null } }): Promise<ConsumeOutcome> {
-  const params = [tokenHash, purpose, options.recordVerified, options.supersede, options.endSessions !== undefined, options.endSessions?.keepHash ?? null];
+  options: { recordVerified: boolean; supersede: readonly TokenPurpose[]; event?: PlannedEvent | null; endSessions?: { keepHash: string | null } }): Promise<ConsumeOutcome> {
+  const params = [tokenHash, purpose, options.recordVerified, options.supersede, options.endSessions !== undefined,
+    options.endSessions?.keepHash ?? null, ...eventParams(options.event)];
   const [row] = await ctx.query<ConsumeRow>(CONSUME_SQL, params);
   if (row.id !== null) {
     return { consumed: { id: row.id, purpose: row.purpose, userId: row.user_id, userIdType: row.user_id_type, email: row.email, newEmail: row.new_email, endedSessions: row.ended_sessions ?? [] } };

@@ -19,6 +19,7 @@ import { runHook } from './run-hook.ts';
 import type { CodeResult, ConfirmResult, IssueResult } from './results.ts';
 import type { AuditContext } from '../audit/audit-event.ts';
 import { noAudit, type AuditTrail } from '../audit/audit-trail.ts';
+import type { EventWriter } from '../events/event-sql.ts';
 
 export interface VerificationServiceDeps {
   config: ResolvedConfig;
@@ -30,6 +31,8 @@ export interface VerificationServiceDeps {
   onQueued?: () => void;
   /** Where sends, confirmations and failures are reported. Default: nowhere. */
   audit?: AuditTrail;
+  /** Plans the event each change writes to the outbox (nothing when no sink is configured). */
+  events?: EventWriter;
 }
 
 /** Options of one `issue` call. */
@@ -59,6 +62,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
   const { config, keys, renderer, db } = deps;
   const { logger } = config;
   const audit = deps.audit ?? noAudit;
+  const plan = (type: Parameters<EventWriter['plan']>[0]) => deps.events?.plan(type) ?? null;
 
   async function isPairVerified(userKey: string, canonical: string, within?: SqlContext): Promise<boolean> {
     const rows = await db.run((ctx) => ctx.query(
@@ -98,7 +102,7 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     const outcome = await db.run((ctx) => issueToken(ctx, {
       id: randomUUID(), purpose: 'verify', userId: id.key, userIdType: id.type, email: parsed.canonical,
       tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs,
-    }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true }), options.within);
+    }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true, event: plan('email.verification_sent') }), options.within);
     if (outcome.status === 'ALREADY_VERIFIED') return outcome;
     // Inside the host's transaction the row is not committed yet; the worker's next poll finds it.
     if (!options.within) deps.onQueued?.();
@@ -119,9 +123,11 @@ export function createVerificationService(deps: VerificationServiceDeps) {
       return { status } as ConfirmResult;
     };
     if (!isWellFormedToken(token)) return failed('TOKEN_INVALID');
+    const event = plan('email.verified');
     const outcome = await db.run((ctx) => consumeToken(ctx, 'verify', hashToken(keys.tokenHash, token),
-      { recordVerified: true, supersede: ['verify', 'email_change'], endSessions }));
+      { recordVerified: true, supersede: ['verify', 'email_change'], endSessions, event }));
     if (!outcome.consumed) return failed(UNUSABLE_STATUS[outcome.reason], outcome.userId);
+    if (event) deps.onQueued?.();
     await audit.record({ event: 'verification.confirmed', ...context, userKey: outcome.consumed.userId, email: outcome.consumed.email, outcome: 'verified', detail: { method: 'link' } });
     const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
     await runHook(logger, 'onVerified', config.hooks.onVerified, { userId, email: outcome.consumed.email });
@@ -143,9 +149,11 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     };
     const code = normaliseCode(input);
     if (!code) return failed({ status: 'CODE_MALFORMED' });
+    const event = plan('email.verified');
     const outcome = await db.run((ctx) => consumeByCode(ctx, 'verify', id.key, hashCode(keys.tokenHash, code),
-      { maxAttempts: MAX_CODE_ATTEMPTS, supersede: ['verify', 'email_change'] }));
+      { maxAttempts: MAX_CODE_ATTEMPTS, supersede: ['verify', 'email_change'], event }));
     if (!outcome.consumed) return failed(outcome.reason === 'CODE_INVALID' ? { status: 'CODE_INVALID', attemptsLeft: outcome.attemptsLeft } : { status: outcome.reason });
+    if (event) deps.onQueued?.();
     await audit.record({ event: 'verification.confirmed', ...context, userKey: id.key, email: outcome.consumed.email, outcome: 'verified', detail: { method: 'code' } });
     const userId = restoreUserId(outcome.consumed.userId, outcome.consumed.userIdType);
     await runHook(logger, 'onVerified', config.hooks.onVerified, { userId, email: outcome.consumed.email });

@@ -26,13 +26,13 @@ const migrateCli = (env: Record<string, string>, args: string[] = []) =>
 describe('verigate-migrate', () => {
   it('creates the tables on a fresh database, then reports it up to date', async () => {
     const first = await migrateCli({ DATABASE_URL: databaseUrl(name) });
-    expect(first.stdout).toContain('applied 0001-initial, 0002-one-open-token, 0003-session-index');
+    expect(first.stdout).toContain('applied 0001-initial, 0002-one-open-token, 0003-session-index, 0004-events');
     const second = await migrateCli({ DATABASE_URL: databaseUrl(name) });
     expect(second.stdout).toContain('schema is up to date');
     const orm = await MikroORM.init({ clientUrl: databaseUrl(name), entities: [], discovery: { warnWhenNoEntities: false } });
     try {
       const tables = await orm.em.execute(`select table_name from information_schema.tables where table_name like 'verigate_%' order by 1`);
-      expect(tables.map((t) => t.table_name)).toEqual(['verigate_api_key', 'verigate_audit', 'verigate_migrations', 'verigate_outbox', 'verigate_session', 'verigate_token', 'verigate_verified_email']);
+      expect(tables.map((t) => t.table_name)).toEqual(['verigate_api_key', 'verigate_audit', 'verigate_inbound_event', 'verigate_migrations', 'verigate_outbox', 'verigate_session', 'verigate_token', 'verigate_verified_email']);
     } finally {
       await orm.close();
     }

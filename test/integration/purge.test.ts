@@ -47,7 +47,7 @@ describe('purgeExpired', () => {
       recentSent: await message('sent', recent),
     };
     const result = await purgeExpired(testDbAccess(db), 7 * DAY);
-    expect(result).toEqual({ tokens: 1, messages: 2, sessions: 0, audit: 0 });
+    expect(result).toEqual({ tokens: 1, messages: 2, sessions: 0, audit: 0, inboundEvents: 0 });
     expect(await exists('verigate_token', ids.oldToken)).toBe(false);
     expect(await exists('verigate_token', ids.recentToken)).toBe(true);
     expect(await exists('verigate_token', ids.liveToken)).toBe(true);
@@ -56,6 +56,15 @@ describe('purgeExpired', () => {
     // A pending message is never purged, however old: it has not been delivered yet.
     expect(await exists('verigate_outbox', ids.oldPending)).toBe(true);
     expect(await exists('verigate_outbox', ids.recentSent)).toBe(true);
+  });
+
+  it('forgets processed inbound events after the retention window, and only those', async () => {
+    const stream = `s-${randomUUID()}`;
+    await db.orm.em.fork().execute(`insert into verigate_inbound_event (stream, event_id, processed_at)
+      values (?, 'old', now() - interval '8 days'), (?, 'recent', now() - interval '2 days')`, [stream, stream]);
+    expect((await purgeExpired(testDbAccess(db), 7 * DAY)).inboundEvents).toBe(1);
+    const left = await db.orm.em.fork().execute('select event_id from verigate_inbound_event where stream = ?', [stream]);
+    expect(left.map((r) => r.event_id)).toEqual(['recent']);
   });
 });
 

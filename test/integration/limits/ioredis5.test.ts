@@ -31,7 +31,7 @@ function instance(client: Redis5, overrides: Record<string, unknown> = {}): Emai
     baseUrl: 'https://app.test/verify', secret: TEST_SECRET, em: services.db.orm.em, logger: quietLogger,
     mail: { from: 'a@app.test', transport: services.sink.url }, worker: { autoStart: false },
     getUser: (req) => req.session?.user ?? null,
-    redis: client, redisPrefix: PREFIX,
+    redis: client, redisPrefix: PREFIX, sessionIndex: 'redis',
     ...overrides,
   });
   instances.push(vg);
