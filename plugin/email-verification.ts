@@ -17,6 +17,7 @@ import { createSessionControl } from './session-control.ts';
 import { createEmailRenderer } from './email-renderer.ts';
 import { createRequireVerified } from './require-verified.ts';
 import { createResponder } from './respond.ts';
+import { createResultLinks } from './result-link.ts';
 import { createRouter } from './router.ts';
 import { createViewRenderer, type ViewRenderer } from './view-renderer.ts';
 import { resolveWebOptions, WEB_KEYS, type VerigateOptions, type WebConfig } from './web-options.ts';
@@ -103,7 +104,8 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
   const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`);
-  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, anonymous: core.anonymous, challenge };
+  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, anonymous: core.anonymous, challenge,
+    results: createResultLinks(core.pageSignKey, config.clock) };
 
   return Object.freeze({
     router: createRouter(deps),

@@ -72,6 +72,8 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     sessions: redis.sessions,
     /** The rate limiter (Redis when configured, else memory), for the web layer's per-IP checks. */
     limiter: redis.limiter,
+    /** HMAC key the web layer signs browser-held values with (the result page's outcome); never leaves the process. */
+    pageSignKey: keys.pageSign,
     /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
     revoke: (userId: UserId) => revokeVerification(db, userId),
     /** Database, Redis and outbox backlog at a glance; never throws. */

@@ -9,6 +9,7 @@ import type { LimitRule } from '../../src/limits/limit-options.ts';
 import type { Responder } from '../respond.ts';
 import type { ChallengeGuard } from '../challenge.ts';
 import type { SessionControl } from '../session-control.ts';
+import type { ResultLinks } from '../result-link.ts';
 import { sessionBag } from '../session-bag.ts';
 import type { RequestUser, WebConfig } from '../web-options.ts';
 
@@ -23,6 +24,8 @@ export interface HandlerDeps {
   limiter: Limiter;
   anonymous: AnonymousResend;
   challenge: ChallengeGuard;
+  /** Signs and checks the result page's outcome. */
+  results: ResultLinks;
 }
 
 /**

@@ -10,6 +10,8 @@ export interface VerigateKeys {
   readonly lookupHash: Buffer;
   /** AES-256-GCM key for other credentials at rest (indexed session ids). */
   readonly dataSeal: Buffer;
+  /** HMAC key for values the web layer hands to a browser and takes back (the result page's outcome). */
+  readonly pageSign: Buffer;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -22,5 +24,6 @@ export function deriveKeys(secret: string): VerigateKeys {
     outboxSeal: derive(secret, 'outbox-seal'),
     lookupHash: derive(secret, 'lookup-hash'),
     dataSeal: derive(secret, 'data-seal'),
+    pageSign: derive(secret, 'page-sign'),
   });
 }

@@ -5,6 +5,7 @@ import type { ErrorRequestHandler } from 'express';
 import { csrfFrom, newUser, signedIn } from '../helpers/flow.ts';
 import { createHostApp, type HostApp } from '../helpers/host-app.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import { resultUrl } from '../helpers/result-url.ts';
 
 const JSON_ACCEPT = { Accept: 'application/json' };
 let services: RealServices;
@@ -64,7 +65,7 @@ describe("the host's CSRF middleware (csrf: 'auto')", () => {
     const { default: request } = await import('supertest');
     const fresh = request.agent(host.app);
     const page = await fresh.get(`/verify/confirm?token=${token}`).expect(200);
-    await fresh.post('/verify/confirm').type('form').send({ token, _csrf: csrfFrom(page.text) }).expect(303).expect('Location', '/verify/result?status=verified');
+    await fresh.post('/verify/confirm').type('form').send({ token, _csrf: csrfFrom(page.text) }).expect(303).expect('Location', resultUrl('verified'));
   });
 });
 
