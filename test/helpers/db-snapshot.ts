@@ -16,3 +16,12 @@ export async function snapshotRows(db: TestDatabase, extra: readonly string[] = 
   }
   return JSON.stringify(out);
 }
+
+/** Which tables differ between two snapshots, and how many rows each had: short enough for a failure message. */
+export function changedTables(before: string, after: string): string[] {
+  const a = JSON.parse(before) as Record<string, unknown[] | null>;
+  const b = JSON.parse(after) as Record<string, unknown[] | null>;
+  return Object.keys({ ...a, ...b })
+    .filter((table) => JSON.stringify(a[table]) !== JSON.stringify(b[table]))
+    .map((table) => `${table}: ${a[table]?.length ?? 'none'} → ${b[table]?.length ?? 'none'} rows`);
+}
