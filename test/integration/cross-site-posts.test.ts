@@ -41,6 +41,9 @@ const HOSTILE: Record<string, string>[] = [
   { Origin: 'http://app.test' },
   { Origin: 'null' },
   { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' },
+  // No browser sends these; unknown values fail closed.
+  { 'Sec-Fetch-Site': 'cross-site, same-origin' },
+  { 'Sec-Fetch-Site': 'Same-Origin' },
 ];
 /** A same-origin browser (its no-referrer pages send Origin: null with same-origin Fetch Metadata), and a client sending neither. */
 const FRIENDLY: Record<string, string>[] = [{ Origin: 'https://app.test', 'Sec-Fetch-Site': 'same-origin' }, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' }, {}];
