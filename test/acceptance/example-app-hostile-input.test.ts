@@ -47,7 +47,7 @@ beforeAll(async () => {
   verified.cookie = await logIn(verified.email);
   unverified.cookie = await logIn(unverified.email);
   stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec((await client.send({ method: 'GET', path: '/' })).text)![1];
-});
+}, 90_000);
 afterAll(async () => {
   await client?.close();
   await example?.close();
@@ -187,6 +187,8 @@ describe('example app under malformed input: never 5xx, never a stack trace, no 
   }
 
   const CATEGORIES: Category[] = ['types', 'repeated', 'long', 'encoding', 'content-type'];
+/** Hundreds of sequential requests (some paying for a password hash): generous under a loaded machine. */
+const CORPUS_TIMEOUT_MS = 180_000;
   it.each(CATEGORIES)('%s', async (category) => {
     const passwordTypes = corpusFor({ method: 'POST', path: '/signup', body: { email: `fresh-${randomUUID().slice(0, 6)}@example.com`, password: 'short' }, corrupt: ['password'] })
       .filter((c) => c.category === 'types' && c.label.includes('JSON'));
@@ -195,14 +197,14 @@ describe('example app under malformed input: never 5xx, never a stack trace, no 
     expect(await run(cases)).toEqual([]);
     await example.vg.drain();
     expect(changedTables(before, await snapshotRows(services.db, ['example_user']))).toEqual([]);
-  });
+  }, CORPUS_TIMEOUT_MS);
 
   it('methods', async () => {
     const cases = routes.flatMap(methodCases);
     sizes.methods = cases.length;
     expect(await run(cases)).toEqual([]);
     expect(changedTables(before, await snapshotRows(services.db, ['example_user']))).toEqual([]);
-  });
+  }, CORPUS_TIMEOUT_MS);
 
   it("paths: spellings of /dashboard, /settings and /dev/mail get the gate's answer or a 4xx, never the page", async () => {
     const pending = { Cookie: unverified.cookie };
@@ -217,5 +219,5 @@ describe('example app under malformed input: never 5xx, never a stack trace, no 
     expect(opened).toEqual([]);
     expect(changedTables(before, await snapshotRows(services.db, ['example_user']))).toEqual([]);
     expect(Object.keys(sizes)).toHaveLength(7);
-  });
+  }, CORPUS_TIMEOUT_MS);
 });
