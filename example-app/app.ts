@@ -9,6 +9,7 @@ import { createErrorHandler, notFound, sameOriginPosts } from './http-errors.ts'
 import { createPageRoutes } from './page-routes.ts';
 import { createPageRenderer, VIEWS_DIR } from './render.ts';
 import { createSessions } from './sessions.ts';
+import { loadStylesheet } from './stylesheet.ts';
 import { readSettings, type Env, type ExampleMode } from './settings.ts';
 import { verifyPassword } from './password.ts';
 import { ExampleUser } from './user-entity.ts';
@@ -89,12 +90,15 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
     closers.push(() => vg.close());
     await vg.ready();
 
-    const render = createPageRenderer({ appName: APP_NAME, devMailbox: mailbox !== null }, { cache: settings.production });
+    const stylesheet = loadStylesheet();
+    const render = createPageRenderer({ appName: APP_NAME, devMailbox: mailbox !== null, appStylesheet: stylesheet.url }, { cache: settings.production });
     const authenticator = createAuthenticator(orm);
     const app = express();
     app.disable('x-powered-by');
     if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
 
+    // Before sessions: a stylesheet needs no session lookup.
+    app.get(/^\/assets\/app(\.[0-9a-f]{12})?\.css$/, stylesheet.handler);
     app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }), express.json({ limit: BODY_LIMIT }));
     app.use(sessions.middleware);
     app.use(authenticator.initialize(), authenticator.session());
@@ -106,6 +110,7 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
       res.locals.devMailbox = mailbox !== null;
       // The dev mailbox's page takes the app's name from here (verigate's own pages get it from appName).
       res.locals.appName = APP_NAME;
+      res.locals.appStylesheet = stylesheet.url;
       next();
     });
     app.use('/verify', vg.router);

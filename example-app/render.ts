@@ -9,13 +9,15 @@ export const VIEWS_DIR = join(import.meta.dirname, 'views');
 export interface PageContext {
   appName: string;
   devMailbox: boolean;
+  /** URL of the app's stylesheet (see stylesheet.ts). */
+  appStylesheet: string;
 }
 
 export type RenderPage = (req: Request, res: Response, view: string, locals: Record<string, unknown>, status?: number) => Promise<void>;
 
-// Pages carry no scripts and load nothing from elsewhere; the policy makes that a guarantee.
+// Pages carry no scripts and no inline style, and load nothing from elsewhere; the policy makes that a guarantee.
 const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',

@@ -51,15 +51,16 @@ function ownTokenMatches(req: Request, field: string): boolean {
 }
 
 /**
- * Browsers say where a request came from; a page cannot forge these headers. Refused: a cross-site
- * or same-site (a sibling subdomain) Fetch Metadata value, or an Origin other than the app's.
+ * Browsers say where a request came from; a page cannot forge these headers. Refused: any Fetch
+ * Metadata value but `same-origin` and `none` (cross-site, same-site from a sibling subdomain, and
+ * values no browser sends, such as a repeated header), or an Origin other than the app's.
  * `Origin: null` is what browsers send from verigate's own pages (they are `no-referrer`), so it
  * passes only when Fetch Metadata vouches `same-origin`. Clients sending neither (curl, old
  * browsers) pass: the token still has to match.
  */
 export function isSameOriginRequest(req: Request, appOrigin: string): boolean {
   const site = req.get('sec-fetch-site');
-  if (site === 'cross-site' || site === 'same-site') return false;
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = req.get('origin');
   if (origin === undefined) return true;
   if (origin === 'null') return site === 'same-origin';

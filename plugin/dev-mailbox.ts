@@ -2,6 +2,8 @@ import express, { type Router } from 'express';
 import { fail } from '../src/config/checks.ts';
 import { isNonProduction } from '../src/config/environment.ts';
 import type { OutgoingMail } from '../src/ports/mail.ts';
+import { loadAssets } from './assets.ts';
+import { responseNonce } from './content-security-policy.ts';
 import { wantsJson } from './negotiate.ts';
 import { setPrivateHeaders } from './respond.ts';
 import { createViewRenderer } from './view-renderer.ts';
@@ -70,10 +72,15 @@ export function devMailbox(options: DevMailboxOptions = {}): DevMailbox {
 
   function router(): Router {
     const views = createViewRenderer({ hostDirs: options.views === undefined ? [] : [options.views].flat(), layout: 'layout', cache: false });
+    const assets = loadAssets();
     const page = express.Router();
+    page.get('/assets/:file', assets.handler);
     page.get('/', async (req, res, next) => {
       try {
-        setPrivateHeaders(res);
+        // Like verigate's pages, except that the messages' own inline styles apply in their preview
+        // (a srcdoc frame inherits this policy); their scripts never run (no 'unsafe-inline' script, and a sandbox).
+        const nonce = responseNonce(res);
+        setPrivateHeaders(res, `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'`);
         if (wantsJson(req)) {
           return void res.json(stored.map((m) => ({ to: m.to, from: m.from, subject: m.subject, text: m.text, html: m.html, sentAt: m.sentAt.toISOString() })));
         }
@@ -81,6 +88,7 @@ export function devMailbox(options: DevMailboxOptions = {}): DevMailbox {
           ...res.locals,
           title: 'Dev mailbox',
           appName: res.locals.appName ?? 'Dev mailbox',
+          stylesheetUrl: `${req.baseUrl}/assets/${assets.fileName('verigate.css')}`,
           capacity,
           messages: stored.map((m) => ({
             to: m.to, from: m.from, subject: m.subject, html: m.html, sentAt: m.sentAt.toISOString(),

@@ -17,6 +17,8 @@ import { createSessionControl } from './session-control.ts';
 import { createEmailRenderer } from './email-renderer.ts';
 import { createRequireVerified } from './require-verified.ts';
 import { createResponder } from './respond.ts';
+import { loadAssets } from './assets.ts';
+import { createResultLinks } from './result-link.ts';
 import { createRouter } from './router.ts';
 import { createViewRenderer, type ViewRenderer } from './view-renderer.ts';
 import { resolveWebOptions, WEB_KEYS, type VerigateOptions, type WebConfig } from './web-options.ts';
@@ -114,15 +116,17 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
     },
   });
   const { config, verification, addresses } = core;
-  const respond = createResponder(config, web, views);
+  const assets = loadAssets();
+  const respond = createResponder(config, web, views, `${config.basePath}/assets/${assets.fileName('verigate.css')}`);
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
   const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`);
-  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, linkAttempts: core.linkAttempts, anonymous: core.anonymous, challenge };
+  const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, linkAttempts: core.linkAttempts, anonymous: core.anonymous, challenge,
+    results: createResultLinks(core.pageSignKey, config.clock) };
   let serviceRouter: Router | undefined;
 
   return Object.freeze({
-    router: createRouter(deps),
+    router: createRouter(deps, assets),
     requireVerified: createRequireVerified(deps),
     serviceRouter: () => (serviceRouter ??= createServiceRouter(core)),
     apiKeys: core.apiKeys,

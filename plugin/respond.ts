@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
 import { describeError } from '../src/logging/redact.ts';
+import { NO_CONTENT_POLICY, pagePolicy, responseNonce } from './content-security-policy.ts';
 import { ERRORS, type ErrorCode } from './outcomes.ts';
 import { wantsJson } from './negotiate.ts';
 import type { ViewRenderer } from './view-renderer.ts';
@@ -15,26 +16,32 @@ export interface Responder {
   signIn(req: Request, res: Response, returnTo: string): Promise<void>;
 }
 
-/** Headers for every verigate page: tokens must not leak through caches, history sync or Referer. */
-export function setPrivateHeaders(res: Response): void {
+/**
+ * Headers for every verigate response: tokens must not leak through caches, history sync or
+ * Referer, and the confirm button must not be clickjackable. `policy` is the
+ * Content-Security-Policy (pages replace it with their own; `null` leaves the host's alone).
+ */
+export function setPrivateHeaders(res: Response, policy: string | null = NO_CONTENT_POLICY): void {
   res.set({
     'Cache-Control': 'no-store',
     'Referrer-Policy': 'no-referrer',
     'X-Robots-Tag': 'noindex',
     'X-Content-Type-Options': 'nosniff',
-    // The confirm button must not be clickjackable; layouts may still load the host's own assets.
     'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': "frame-ancestors 'none'",
   });
+  if (policy !== null) res.set('Content-Security-Policy', policy);
 }
 
-export function createResponder(config: ResolvedConfig, web: WebConfig, views: ViewRenderer): Responder {
-  const shared = { appName: config.appName, basePath: config.basePath, loginPath: web.loginPath, afterVerifyPath: web.afterVerifyPath };
+export function createResponder(config: ResolvedConfig, web: WebConfig, views: ViewRenderer, stylesheetUrl: string): Responder {
+  const shared = { appName: config.appName, basePath: config.basePath, loginPath: web.loginPath, afterVerifyPath: web.afterVerifyPath, stylesheetUrl };
+  const otherPolicy = web.csp === false ? null : NO_CONTENT_POLICY;
 
   async function page(res: Response, view: string, locals: Record<string, unknown>, status = 200): Promise<void> {
+    // Set before rendering: res.locals.cspNonce is how an overriding layout gets this page's nonce.
+    const policy = web.csp === false ? null : pagePolicy(responseNonce(res), web.csp);
     // res.locals lets the host hand its own data (the signed-in user, a nonce) to an overriding layout.
     const html = await views.page(view, { ...shared, ...res.locals, ...locals });
-    setPrivateHeaders(res);
+    setPrivateHeaders(res, policy);
     res.status(status).type('html').send(html);
   }
 
@@ -44,7 +51,7 @@ export function createResponder(config: ResolvedConfig, web: WebConfig, views: V
     const retry = extra.retryAfterSeconds;
     if (retry !== undefined) res.set('Retry-After', String(retry));
     if (wantsJson(req)) {
-      setPrivateHeaders(res);
+      setPrivateHeaders(res, otherPolicy);
       res.status(info.http).json({ error: { code, message, ...(retry !== undefined ? { retryAfter: retry } : {}), ...extra.details } });
       return;
     }
@@ -53,13 +60,14 @@ export function createResponder(config: ResolvedConfig, web: WebConfig, views: V
     } catch (error) {
       // A broken override must not turn a clear 4xx into a 500 with a stack trace.
       config.logger.error('error view failed to render', { error: describeError(error) });
+      setPrivateHeaders(res, otherPolicy);
       res.status(info.http).type('text').send(`${info.title}. ${message}`);
     }
   }
 
   async function signIn(req: Request, res: Response, returnTo: string): Promise<void> {
     if (wantsJson(req)) return fail(req, res, 'UNAUTHENTICATED', { details: { loginUrl: web.loginPath } });
-    setPrivateHeaders(res);
+    setPrivateHeaders(res, otherPolicy);
     const separator = web.loginPath.includes('?') ? '&' : '?';
     res.redirect(302, `${web.loginPath}${separator}returnTo=${encodeURIComponent(returnTo)}`);
   }

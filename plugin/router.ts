@@ -8,25 +8,27 @@ import { emailFormHandler, emailSubmitHandler } from './handlers/email-form.ts';
 import { pendingHandler } from './handlers/pending.ts';
 import { resendHandler, resendPageHandler } from './handlers/resend.ts';
 import { resultHandler } from './handlers/result.ts';
+import type { Assets } from './assets.ts';
+import { NO_CONTENT_POLICY } from './content-security-policy.ts';
 import { setPrivateHeaders } from './respond.ts';
-import { assetPath } from './view-renderer.ts';
 
 /** Bodies here are a token, an address, a password and a CSRF field; anything near this size is abuse, answered with 413. */
 const BODY_LIMIT = '16kb';
 
-/** Every verigate response, whatever branch answers it: no caching, no Referer, no framing. */
-const privateHeaders: RequestHandler = (req, res, next) => {
-  setPrivateHeaders(res);
-  next();
-};
 
 /**
  * Routes, relative to where the host mounts the router (e.g. `app.use('/verify', router)`).
  * Headers and body parsers are attached per route, never with `router.use`, so mounting at `/`
  * never touches the host's own routes. A host that already parsed the body keeps its parse.
  */
-export function createRouter(deps: HandlerDeps): Router {
+export function createRouter(deps: HandlerDeps, assets: Assets): Router {
   const router = express.Router();
+  const policy = deps.web.csp === false ? null : NO_CONTENT_POLICY;
+  /** Every verigate response, whatever branch answers it: no caching, no Referer, no framing; pages set their own policy. */
+  const privateHeaders: RequestHandler = (req, res, next) => {
+    setPrivateHeaders(res, policy);
+    next();
+  };
   const body = [privateHeaders, express.urlencoded({ extended: false, limit: BODY_LIMIT }), express.json({ limit: BODY_LIMIT })];
 
   router.get('/pending', privateHeaders, pendingHandler(deps));
@@ -42,10 +44,7 @@ export function createRouter(deps: HandlerDeps): Router {
   router.post('/email/confirm', body, emailConfirmSubmitHandler(deps));
   router.get('/email/undo', privateHeaders, emailUndoPageHandler(deps));
   router.post('/email/undo', body, emailUndoSubmitHandler(deps));
-  router.get('/assets/verigate-pow.js', (req, res) => {
-    res.set({ 'Cache-Control': 'public, max-age=86400', 'X-Content-Type-Options': 'nosniff' });
-    res.type('application/javascript').sendFile(assetPath('verigate-pow.js'));
-  });
+  router.get('/assets/:file', assets.handler);
   router.use(createErrorHandler(deps.respond, deps.config.logger));
   return router;
 }

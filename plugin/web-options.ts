@@ -4,6 +4,7 @@ import type { CoreOptions } from '../src/config/options.ts';
 import { normaliseUserId, type UserId } from '../src/users/user-id.ts';
 import type { SessionStoreLike } from './session-control.ts';
 import { resolveChallenge, type ChallengeOption } from './challenge.ts';
+import { resolveCsp, type CspOption } from './content-security-policy.ts';
 
 /**
  * Who protects verigate's forms against cross-site request forgery:
@@ -55,6 +56,14 @@ export interface WebOptions {
    * or your own verifier. Default: none.
    */
   challenge?: ChallengeOption;
+  /**
+   * Extra sources for the Content-Security-Policy of verigate's pages, per directive, for an
+   * overriding layout that loads from another origin, e.g. `{ 'style-src': ['https://cdn.example.com'] }`;
+   * or `false` to leave the header to you (helmet etc.). Inline `<script>`/`<style>` in your layout
+   * need `nonce="<%= cspNonce %>"` (verigate reuses a `res.locals.cspNonce` you set). Default: none
+   * (scripts and styles from this origin or with the nonce; nothing else loads; no framing).
+   */
+  csp?: CspOption;
 }
 
 /** Every option of `emailVerification(options)`. Unknown keys are refused at start-up. */
@@ -80,9 +89,10 @@ export interface WebConfig {
   readonly recentLogin?: (req: Request) => boolean | Promise<boolean>;
   readonly sessionStore?: SessionStoreLike;
   readonly challenge?: ChallengeOption;
+  readonly csp?: CspOption;
 }
 
-export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore', 'challenge'] as const;
+export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore', 'challenge', 'csp'] as const;
 
 /** Whatever the host's user looks like (numeric ids, extra fields), the rest of the adapter sees one shape, made here. */
 function normaliseGetUser(getUser: (req: any) => unknown): GetRequestUser {
@@ -148,5 +158,6 @@ export function resolveWebOptions(options: WebOptions): WebConfig {
     recentLogin: options.recentLogin,
     sessionStore: resolveSessionStore(options.sessionStore),
     challenge: resolveChallenge(options.challenge),
+    csp: resolveCsp(options.csp),
   });
 }

@@ -111,6 +111,8 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     linkAttempts: createFailureLimit(limiter, 'attemptsPerIp'),
     /** The `user.registered` consumer, when `inboundEvents` is set (started with the core unless `autoStart: false`). */
     inbound,
+    /** HMAC key the web layer signs browser-held values with (the result page's outcome); never leaves the process. */
+    pageSignKey: keys.pageSign,
     /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
     revoke: (userId: UserId) => revokeVerification(db, userId),
     /** Database, Redis and outbox backlog at a glance; never throws. */

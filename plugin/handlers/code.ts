@@ -1,7 +1,7 @@
 import { describeError } from '../../src/logging/redact.ts';
 import { asyncHandler } from '../async-handler.ts';
 import { wantsJson } from '../negotiate.ts';
-import { ERRORS, RESULT_SLUGS, type ErrorCode } from '../outcomes.ts';
+import { ERRORS, type ErrorCode } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { bodyOf, signedInUser, withinIpLimit, type HandlerDeps } from './deps.ts';
 import { renderPending } from './pending.ts';
@@ -33,7 +33,7 @@ export function codeHandler(deps: HandlerDeps) {
       await afterAddressProven(req, deps, result.userId).catch((error: unknown) =>
         config.logger.error('could not end or rotate sessions after a confirmed code', { error: describeError(error) }));
       if (wantsJson(req)) return void res.json({ status: result.status });
-      return res.redirect(303, routerPath(config, `/result?status=${RESULT_SLUGS[result.status]}`));
+      return res.redirect(303, routerPath(config, deps.results.path(result.status)));
     }
     const code = REFUSALS[result.status] ?? 'CODE_INVALID';
     const attemptsLeft = result.status === 'CODE_INVALID' ? result.attemptsLeft : undefined;

@@ -1,5 +1,4 @@
 import { asyncHandler } from '../async-handler.ts';
-import { RESULT_SLUGS } from '../outcomes.ts';
 import type { HandlerDeps } from './deps.ts';
 import { renderTokenPage } from './token-page.ts';
 import { afterAddressProven } from './session-effects.ts';
@@ -8,7 +7,7 @@ import { tokenSubmitHandler } from './token-submit.ts';
 /** GET /confirm?token=… — the button that confirms the current address. */
 export function confirmPageHandler(deps: HandlerDeps) {
   return asyncHandler((req, res) => renderTokenPage(req, res, deps,
-    { view: 'verify-confirm', title: 'Confirm your email address', action: '/confirm', invalidSlug: RESULT_SLUGS.TOKEN_INVALID }));
+    { view: 'verify-confirm', title: 'Confirm your email address', action: '/confirm' }));
 }
 
 /** POST /confirm — consumes the link that proves the current address. */

@@ -10,6 +10,7 @@ import type { LimitRule } from '../../src/limits/limit-options.ts';
 import type { Responder } from '../respond.ts';
 import type { ChallengeGuard } from '../challenge.ts';
 import type { SessionControl } from '../session-control.ts';
+import type { ResultLinks } from '../result-link.ts';
 import { sessionBag } from '../session-bag.ts';
 import type { RequestUser, WebConfig } from '../web-options.ts';
 
@@ -25,6 +26,8 @@ export interface HandlerDeps {
   linkAttempts: FailureLimit;
   anonymous: AnonymousResend;
   challenge: ChallengeGuard;
+  /** Signs and checks the result page's outcome. */
+  results: ResultLinks;
 }
 
 /**

@@ -1,14 +1,21 @@
 import { asyncHandler } from '../async-handler.ts';
-import { ERRORS, isSuccess, statusFromSlug, SUCCESSES } from '../outcomes.ts';
+import { wantsJson } from '../negotiate.ts';
+import { ERRORS, isSuccess, SUCCESSES, type ErrorCode } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { continueUrl, type HandlerDeps } from './deps.ts';
 
-/** GET /result?status=… — what happened, and the one sensible next step. */
-export function resultHandler({ config, web, respond }: HandlerDeps) {
+/**
+ * GET /result?status=…&until=…&sig=… — what happened, and the one sensible next step. Only an
+ * outcome this server signed in the last few minutes is shown, so typing `?status=verified`
+ * shows nothing. JSON clients get what the POST itself answered.
+ */
+export function resultHandler({ config, web, respond, results }: HandlerDeps) {
   return asyncHandler(async (req, res) => {
-    const status = statusFromSlug(req.query.status);
-    if (!status) return respond.fail(req, res, 'NOT_FOUND');
+    const read = results.read(req.query as Record<string, unknown>);
+    if (!read.ok) return respond.fail(req, res, 'NOT_FOUND', { details: { reason: read.reason === 'EXPIRED' ? 'RESULT_EXPIRED' : 'RESULT_INVALID' } });
+    const { status } = read;
     const ok = isSuccess(status);
+    if (wantsJson(req)) return ok ? void res.json({ status, continueUrl: continueUrl(req, web) }) : respond.fail(req, res, status as ErrorCode);
     const view = ok ? { http: 200, ...SUCCESSES[status] } : ERRORS[status];
     return respond.page(res, 'verify-result', {
       title: view.title,

@@ -10,12 +10,12 @@ import type { HandlerDeps } from './deps.ts';
  * straight to the result page.
  */
 export async function renderTokenPage(req: Request, res: Response, deps: HandlerDeps,
-  page: { view: string; title: string; action: string; invalidSlug: string }): Promise<void> {
+  page: { view: string; title: string; action: string }): Promise<void> {
   const { config, respond, csrf } = deps;
   const token = req.query.token;
   if (!isWellFormedToken(token)) {
     if (wantsJson(req)) return respond.fail(req, res, 'TOKEN_INVALID');
-    return res.redirect(303, routerPath(config, `/result?status=${page.invalidSlug}`));
+    return res.redirect(303, routerPath(config, deps.results.path('TOKEN_INVALID')));
   }
   const action = routerPath(config, page.action);
   if (wantsJson(req)) return void res.json({ status: 'CONFIRMATION_REQUIRED', method: 'POST', action });

@@ -3,7 +3,7 @@ import { describeError } from '../../src/logging/redact.ts';
 import { asyncHandler } from '../async-handler.ts';
 import { isSameOriginRequest } from '../csrf.ts';
 import { wantsJson } from '../negotiate.ts';
-import { isSuccess, RESULT_SLUGS, type ErrorCode, type ResultStatus } from '../outcomes.ts';
+import { isSuccess, type ErrorCode, type ResultStatus } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { bodyOf, clientIp, type HandlerDeps } from './deps.ts';
 import type { AuditContext } from '../../src/audit/audit-event.ts';
@@ -38,6 +38,6 @@ export function tokenSubmitHandler<R extends { status: ResultStatus }>(deps: Han
         config.logger.error('could not end or rotate sessions after a confirmed link', { error: describeError(error) }));
     }
     if (wantsJson(req)) return ok ? void res.json({ status: result.status }) : respond.fail(req, res, result.status as ErrorCode);
-    return res.redirect(303, routerPath(config, `/result?status=${RESULT_SLUGS[result.status]}`));
+    return res.redirect(303, routerPath(config, deps.results.path(result.status)));
   });
 }

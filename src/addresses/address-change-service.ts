@@ -43,6 +43,9 @@ export interface StartChangeInput extends LimitContext {
   within?: SqlContext;
 }
 
+/** Longer passwords are refused as wrong without asking the host (see `UserStore.verifyPassword`). */
+export const MAX_PASSWORD_LENGTH = 1024;
+
 export type AddressChangeService = ReturnType<typeof createAddressChangeService>;
 
 /**
@@ -63,6 +66,8 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     const checks = [{ rule: 'passwordAttemptsPerUser' as const, key: userKey }, ...(input.ip ? [{ rule: 'attemptsPerIp' as const, key: input.ip }] : [])];
     const refused = await refusalOf(deps.limiter, checks);
     if (refused) return refused;
+    // No form sends a NUL or a password this long; the host's check (a query, a slow hash) never sees one.
+    if (input.password.length > MAX_PASSWORD_LENGTH || input.password.includes('\u0000')) return { status: 'WRONG_PASSWORD' };
     if (!(await users.verifyPassword(user.id, input.password))) return { status: 'WRONG_PASSWORD' };
     await deps.limiter.reset('passwordAttemptsPerUser', userKey);
     return null;

@@ -14,6 +14,8 @@ export interface VerigateKeys {
   readonly apiKeyHash: Buffer;
   /** HMAC key for client IPs in the audit log: one IP maps to one stable value, readable by nobody. */
   readonly auditHash: Buffer;
+  /** HMAC key for values the web layer hands to a browser and takes back (the result page's outcome). */
+  readonly pageSign: Buffer;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -28,5 +30,6 @@ export function deriveKeys(secret: string): VerigateKeys {
     dataSeal: derive(secret, 'data-seal'),
     apiKeyHash: derive(secret, 'api-key-hash'),
     auditHash: derive(secret, 'audit-hash'),
+    pageSign: derive(secret, 'page-sign'),
   });
 }

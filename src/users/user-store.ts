@@ -27,7 +27,10 @@ export interface UserStore {
    * Needed for the add-email and change-email pages (without it they answer 404).
    */
   setEmail?(userId: UserId, email: string, context: SetEmailContext): Promise<boolean> | boolean;
-  /** Check the user's current password before an address change. Without it, `recentLogin` must be set. */
+  /**
+   * Check the user's current password before an address change. Without it, `recentLogin` must be
+   * set. Never called with a password over 1024 characters or containing NUL (those count as wrong).
+   */
   verifyPassword?(userId: UserId, password: string): Promise<boolean> | boolean;
   /**
    * Whether another account already uses `email`. When true, the requester gets the same answer as

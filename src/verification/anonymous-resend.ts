@@ -16,8 +16,10 @@ export type AnonymousResendOutcome = 'SENT' | 'UNKNOWN_ADDRESS' | 'ALREADY_VERIF
 export function createAnonymousResend(config: ResolvedConfig, verification: VerificationService, limiter: Limiter) {
   async function admit(email: unknown, context: LimitContext): Promise<Refusal | null> {
     const checked = await config.addressPolicy.check(email);
-    // An address that cannot be valid still spends the same allowance, under its raw form.
-    const recipientKey = checked.ok ? checked.limitKey : String(email ?? '').trim().toLowerCase().slice(0, 320);
+    // An address that cannot be valid still spends the same allowance, under its raw form; anything
+    // that is not text (an array or object from a JSON body), or only spaces, shares one bucket.
+    const raw = typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '';
+    const recipientKey = checked.ok ? checked.limitKey : raw || '(not an address)';
     return refusalOf(limiter, [{ rule: 'sendsPerRecipient', key: recipientKey }, ...(context.ip ? [{ rule: 'sendsPerIp' as const, key: context.ip }] : [])]);
   }
 

@@ -6,6 +6,7 @@ import { startRealServices, type RealServices } from '../helpers/real-services.t
 import type { TestRedis } from '../helpers/redis.ts';
 import { REDIS_URL, TEST_SECRET } from '../helpers/services.ts';
 import { linkFrom, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { resultUrl } from '../helpers/result-url.ts';
 
 const JSON_ACCEPT = { Accept: 'application/json' };
 let counter = 0;
@@ -26,7 +27,7 @@ async function confirmThroughPages(agent: ReturnType<typeof request.agent>, link
   expect(page.text).toContain('Confirm my email address');
   const token = url.searchParams.get('token')!;
   const done = await agent.post('/verify/confirm').type('form').send({ token }).expect(303);
-  expect(done.headers.location).toBe('/verify/result?status=verified');
+  expect(done.headers.location).toMatch(resultUrl('verified'));
   const result = await agent.get(done.headers.location).expect(200);
   expect(result.text).toContain('Email address confirmed');
   return token;
@@ -159,7 +160,7 @@ describe('example app on real PostgreSQL, Redis and SMTP', () => {
     const link = new URL(/https?:\/\/\S+\/verify\/email\/confirm\?token=[A-Za-z0-9_-]+/.exec((await sink.waitFor((m) => m.to === next)).text)![0]);
     await agent.get(`${link.pathname}${link.search}`).expect(200);
     await agent.post('/verify/email/confirm').type('form').send({ token: link.searchParams.get('token') }).expect(303)
-      .expect('Location', '/verify/result?status=email-changed');
+      .expect('Location', resultUrl('email-changed'));
     expect((await agent.get('/dashboard').set(JSON_ACCEPT).expect(200)).body).toMatchObject({ user: { email: next }, pendingEmail: null });
   });
 

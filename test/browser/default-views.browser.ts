@@ -7,6 +7,8 @@ import { expectFocusOrder, expectNoHorizontalScroll } from './checks.ts';
 import { openMail } from './flows.ts';
 import { serveInBrowser, type BrowserRun } from './harness.ts';
 import type { Person } from './person.ts';
+import { signedResultPath } from '../helpers/result-url.ts';
+import { TEST_SECRET } from '../helpers/services.ts';
 
 const PHONE = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
@@ -84,7 +86,7 @@ describe('verigate\'s default pages in Chromium', () => {
     await person.open('/verify/email', 'Change your email address');
     await expectFocusOrder(person.page, ['input#email', 'input#password', 'button:Send confirmation link']);
 
-    await person.open('/verify/result?status=expired', 'This link has expired', 410);
+    await person.open(signedResultPath(TEST_SECRET, 'TOKEN_EXPIRED'), 'This link has expired', 410);
     await fits();
   });
 

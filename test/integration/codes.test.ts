@@ -3,6 +3,7 @@ import request from 'supertest';
 import { csrfFrom, mailedToken, newUser, signedIn, type Agent } from '../helpers/flow.ts';
 import { createHostApp, type HostApp } from '../helpers/host-app.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import { resultUrl } from '../helpers/result-url.ts';
 
 const JSON_ACCEPT = { Accept: 'application/json' };
 let services: RealServices;
@@ -65,7 +66,7 @@ describe('a code beside the link', () => {
     const refused = await agent.post('/verify/code').type('form').send({ _csrf: csrfFrom(page.text), code: 'NOT-ACODE', for: 'verify' }).expect(400);
     expect(refused.text).toContain('Codes are 8 letters and digits');
     await agent.post('/verify/code').type('form').send({ _csrf: csrfFrom(refused.text), code, for: 'verify' })
-      .expect(303).expect('Location', '/verify/result?status=verified');
+      .expect(303).expect('Location', resultUrl('verified'));
   });
 
   it('dies after 5 wrong tries, even when they arrive at once; the link still works', async () => {

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { csrfFrom, newUser, signedIn } from '../helpers/flow.ts';
 import { createHostApp, type HostApp } from '../helpers/host-app.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
+import { resultUrl } from '../helpers/result-url.ts';
 
 const JSON_ACCEPT = { Accept: 'application/json' };
 let services: RealServices;
@@ -65,7 +66,7 @@ describe("the host's CSRF middleware (csrf: 'auto')", () => {
     const token = /token=([A-Za-z0-9_-]{43})/.exec(mail.text)![1];
     const fresh = request.agent(host.app);
     const page = await fresh.get(`/verify/confirm?token=${token}`).expect(200);
-    await fresh.post('/verify/confirm').type('form').send({ token, _csrf: csrfFrom(page.text) }).expect(303).expect('Location', '/verify/result?status=verified');
+    await fresh.post('/verify/confirm').type('form').send({ token, _csrf: csrfFrom(page.text) }).expect(303).expect('Location', resultUrl('verified'));
   });
 });
 
@@ -150,7 +151,7 @@ describe('csrf-sync as the host\'s CSRF middleware', () => {
     const confirm = await fresh.get(`/verify/confirm?token=${token}`).expect(200);
     const freshToken = fieldValue(confirm.text, 'CSRFToken');
     expect(freshToken).toBe((await fresh.get('/host/token').expect(200)).body.token);
-    await fresh.post('/verify/confirm').type('form').send({ token, CSRFToken: freshToken }).expect(303).expect('Location', '/verify/result?status=verified');
+    await fresh.post('/verify/confirm').type('form').send({ token, CSRFToken: freshToken }).expect(303).expect('Location', resultUrl('verified'));
   });
 
   it("honours the host's field name (csrf: { field }) mounted after: verigate's own token in that field", async () => {

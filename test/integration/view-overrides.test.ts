@@ -40,10 +40,11 @@ describe('host view overrides', () => {
   });
 
   it('falls back to verigate\'s own page for the rest, still in the host\'s layout', async () => {
-    const page = await request(host.app).get('/verify/result?status=expired').expect(410);
-    expect(page.text).toContain('This link has expired');
+    const invalid = await request(host.app).get('/verify/confirm?token=not-a-token').expect(303);
+    const page = await request(host.app).get(invalid.headers.location).expect(400);
+    expect(page.text).toContain('This link is not valid');
     expect(page.text).toContain('Send a new link');
-    expect(page.text).toContain('<title>This link has expired | Host</title>');
+    expect(page.text).toContain('<title>This link is not valid | Host</title>');
   });
 
   it('overrides one part of an email and keeps verigate\'s other parts', async () => {
