@@ -4,6 +4,8 @@ import type { CoreOptions } from '../src/config/options.ts';
 import { normaliseUserId, type UserId } from '../src/users/user-id.ts';
 import type { SessionStoreLike } from './session-control.ts';
 import { resolveChallenge, type ChallengeOption } from './challenge.ts';
+import { resolveCatalogue, type Catalogue, type I18nOptions } from '../src/i18n/catalogue.ts';
+import type { LocaleHook } from './i18n.ts';
 
 /**
  * Who protects verigate's forms against cross-site request forgery:
@@ -17,7 +19,7 @@ import { resolveChallenge, type ChallengeOption } from './challenge.ts';
 export type CsrfOption = 'auto' | 'own' | 'host' | { token: (req: Request, res: Response) => string; field?: string };
 
 /** Options only the Express adapter reads; the core never sees them. */
-export interface WebOptions {
+export interface WebOptions extends I18nOptions {
   /** Host view folders, searched before verigate's own `views/`, so a host can override any single page. Default `[]`. */
   views?: string | string[];
   /** Layout view wrapping every page (receives `body` and `title`), or `false` for none. Default `'layout'`. */
@@ -50,6 +52,12 @@ export interface WebOptions {
    * or your own verifier. Default: none.
    */
   challenge?: ChallengeOption;
+  /**
+   * The language of a person's pages and mails: `(req, user) => 'de' | undefined`, e.g. from their
+   * profile; `undefined` leaves it to `Accept-Language`, then `defaultLocale`. `req` is undefined for
+   * mails sent outside a request. Default: none.
+   */
+  locale?: LocaleHook;
 }
 
 /** Every option of `emailVerification(options)`. Unknown keys are refused at start-up. */
@@ -75,9 +83,13 @@ export interface WebConfig {
   readonly recentLogin?: (req: Request) => boolean | Promise<boolean>;
   readonly sessionStore?: SessionStoreLike;
   readonly challenge?: ChallengeOption;
+  /** Every language's words, validated and compiled at start-up. */
+  readonly catalogue: Catalogue;
+  readonly locale?: LocaleHook;
 }
 
-export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore', 'challenge'] as const;
+export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore', 'challenge',
+  'locale', 'messages', 'defaultLocale', 'timeZone'] as const;
 
 /** Whatever the host's user looks like (numeric ids, extra fields), the rest of the adapter sees one shape, made here. */
 function normaliseGetUser(getUser: (req: any) => unknown): GetRequestUser {
@@ -126,6 +138,9 @@ export function resolveWebOptions(options: WebOptions): WebConfig {
   if (options.recentLogin !== undefined && typeof options.recentLogin !== 'function') {
     fail('VERIGATE_INVALID_RECENT_LOGIN', 'recentLogin must be a function (req) => boolean.', 'e.g. (req) => Date.now() - req.session.loggedInAt < 300000.');
   }
+  if (options.locale !== undefined && typeof options.locale !== 'function') {
+    fail('VERIGATE_INVALID_LOCALE', 'locale must be a function (req, user) => language tag | undefined.', `e.g. (req, user) => user?.language; leave it out to follow Accept-Language.`);
+  }
   return Object.freeze({
     views: Object.freeze([...views]),
     layout,
@@ -136,5 +151,7 @@ export function resolveWebOptions(options: WebOptions): WebConfig {
     recentLogin: options.recentLogin,
     sessionStore: resolveSessionStore(options.sessionStore),
     challenge: resolveChallenge(options.challenge),
+    catalogue: resolveCatalogue({ messages: options.messages, defaultLocale: options.defaultLocale, timeZone: options.timeZone }),
+    locale: options.locale,
   });
 }

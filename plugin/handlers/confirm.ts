@@ -8,7 +8,7 @@ import { tokenSubmitHandler } from './token-submit.ts';
 /** GET /confirm?token=… — the button that confirms the current address. */
 export function confirmPageHandler(deps: HandlerDeps) {
   return asyncHandler((req, res) => renderTokenPage(req, res, deps,
-    { view: 'verify-confirm', title: 'Confirm your email address', action: '/confirm', invalidSlug: RESULT_SLUGS.TOKEN_INVALID }));
+    { view: 'verify-confirm', titleKey: 'confirm.title', action: '/confirm', invalidSlug: RESULT_SLUGS.TOKEN_INVALID }));
 }
 
 /** POST /confirm — consumes the link that proves the current address. */

@@ -11,6 +11,7 @@ import type { ChallengeGuard } from '../challenge.ts';
 import type { SessionControl } from '../session-control.ts';
 import { sessionBag } from '../session-bag.ts';
 import type { RequestUser, WebConfig } from '../web-options.ts';
+import type { WebI18n } from '../i18n.ts';
 
 export interface HandlerDeps {
   config: ResolvedConfig;
@@ -23,6 +24,7 @@ export interface HandlerDeps {
   limiter: Limiter;
   anonymous: AnonymousResend;
   challenge: ChallengeGuard;
+  i18n: WebI18n;
 }
 
 /**

@@ -8,13 +8,13 @@ import { tokenSubmitHandler } from './token-submit.ts';
 /** GET /email/confirm?token=… — the button that applies a new address. */
 export function emailConfirmPageHandler(deps: HandlerDeps) {
   return asyncHandler((req, res) => renderTokenPage(req, res, deps,
-    { view: 'email-confirm', title: 'Confirm your new email address', action: '/email/confirm', invalidSlug: RESULT_SLUGS.TOKEN_INVALID }));
+    { view: 'email-confirm', titleKey: 'changeConfirm.title', action: '/email/confirm', invalidSlug: RESULT_SLUGS.TOKEN_INVALID }));
 }
 
 /** GET /email/undo?token=… — the button that restores the previous address. */
 export function emailUndoPageHandler(deps: HandlerDeps) {
   return asyncHandler((req, res) => renderTokenPage(req, res, deps,
-    { view: 'email-undo', title: 'Undo the email change', action: '/email/undo', invalidSlug: RESULT_SLUGS.TOKEN_INVALID }));
+    { view: 'email-undo', titleKey: 'undo.title', action: '/email/undo', invalidSlug: RESULT_SLUGS.TOKEN_INVALID }));
 }
 
 /** POST /email/confirm — consumes the link and switches the address through the host's `users.setEmail`. */

@@ -1,5 +1,5 @@
 import { asyncHandler } from '../async-handler.ts';
-import { ERRORS, isSuccess, statusFromSlug, SUCCESSES } from '../outcomes.ts';
+import { ERRORS, isSuccess, resultWords, statusFromSlug } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { continueUrl, type HandlerDeps } from './deps.ts';
 
@@ -9,14 +9,14 @@ export function resultHandler({ config, web, respond }: HandlerDeps) {
     const status = statusFromSlug(req.query.status);
     if (!status) return respond.fail(req, res, 'NOT_FOUND');
     const ok = isSuccess(status);
-    const view = ok ? { http: 200, ...SUCCESSES[status] } : ERRORS[status];
+    const words = resultWords(status);
     return respond.page(res, 'verify-result', {
-      title: view.title,
-      message: view.message,
+      titleKey: words.title,
+      message: respond.text(req, words.message),
       status,
       ok,
       continueUrl: continueUrl(req, web),
       pendingUrl: routerPath(config, '/pending'),
-    }, view.http);
+    }, ok ? 200 : ERRORS[status].http);
   });
 }
