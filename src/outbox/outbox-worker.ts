@@ -72,7 +72,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   async function fail(row: ClaimedMail, error: unknown): Promise<void> {
     const dead = row.attempts >= settings.maxAttempts || isPermanent(error);
     const reason = describeError(error);
-    await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason }));
+    await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason, recipient: row.recipient }));
     if (!dead) return void logger.warn('email delivery failed; will retry', { outboxId: row.id, attempt: row.attempts, error: reason });
     // Someone did not get their link: an operator should hear of it, not only find it in the table.
     logger.error('email parked as dead', { outboxId: row.id, kind: row.kind, attempts: row.attempts, error: reason });
@@ -83,9 +83,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   async function deliver(row: ClaimedMail): Promise<boolean> {
     try {
       if (!row.payload) throw new Error('payload missing');
-      const message = open<RenderedEmail>(deps.sealKey, row.payload);
+      const { locale, ...message } = open<RenderedEmail>(deps.sealKey, row.payload);
       const messageId = `<${row.id}@${messageDomain}>`;
-      await withTimeout(deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message }), settings.sendTimeoutMs);
+      const headers = locale ? { headers: { 'Content-Language': locale } } : {};
+      await withTimeout(deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message, ...headers }), settings.sendTimeoutMs);
     } catch (error) {
       await fail(row, error);
       return false;
