@@ -62,7 +62,7 @@ export interface EmailVerification {
   notifyExistingAccount(email: unknown, options?: MailLanguage): Promise<NoticeResult>;
   /** The language verigate would use for this request (and user): your `locale` hook, then `Accept-Language`, then `defaultLocale`. */
   locale(req: Request | undefined, user?: LocaleUser | null): string;
-  /** The `challenge` option, for your own anonymous forms: `widget()` to render, `passes(req)` to check. */
+  /** The `challenge` option, for your own anonymous forms: `widget(req)` to render (in the visitor's language), `passes(req)` to check. */
   readonly challenge: ChallengeGuard;
   /** Whether this user's current address is verified. */
   isVerified(user: VerigateUser): Promise<boolean>;
@@ -115,7 +115,7 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const respond = createResponder(config, web, views, i18n);
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
-  const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`);
+  const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`, (req) => (req ? i18n.forRequest(req) : web.catalogue.translator(undefined)));
   const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, anonymous: core.anonymous, challenge, i18n };
   const mailLocale = (user: LocaleUser | null, opts: MailLanguage = {}) => web.catalogue.match(opts.locale) ?? i18n.localeOf(opts.req, user);
   const asLocaleUser = (user: VerigateUser): LocaleUser => ({ id: user?.id, email: user?.email ?? null });

@@ -12,7 +12,7 @@ export async function renderResendPage(req: Request, res: Response, deps: Handle
   const token = csrf.formToken(req, res);
   const action = routerPath(config, '/resend');
   if (wantsJson(req)) return void res.status(status).json({ status: 'SIGNED_OUT', csrfToken: token.value, resend: { method: 'POST', action } });
-  return respond.page(res, 'verify-resend', { titleKey: 'resend.title', csrf: token, action, flash: takeFlash(req), challenge: await deps.challenge.widget() }, status);
+  return respond.page(res, 'verify-resend', { titleKey: 'resend.title', csrf: token, action, flash: takeFlash(req), challenge: await deps.challenge.widget(req) }, status);
 }
 
 /**

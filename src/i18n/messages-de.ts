@@ -166,6 +166,11 @@ export const de: Messages = {
   'mail.exists.intro': 'Jemand wollte bei {appName} ein Konto mit {email, strong} anlegen, aber für diese Adresse gibt es schon eines. Es wurde nichts geändert.',
   'mail.exists.signIn': 'Wenn Sie das waren, melden Sie sich stattdessen an oder setzen Sie Ihr Passwort zurück, falls Sie es vergessen haben: {loginUrl, link}',
 
+  'challenge.checking': 'Wir prüfen, dass Sie kein Roboter sind …',
+  'challenge.ready': 'Fertig.',
+  'challenge.failed': 'Die Prüfung konnte nicht abgeschlossen werden. Laden Sie die Seite neu, um es erneut zu versuchen.',
+  'challenge.noscript': 'Dieses Formular braucht JavaScript für eine kurze Prüfung gegen Roboter. Schalten Sie es ein, oder melden Sie sich an und fordern Sie den Link in Ihrem Konto neu an.',
+
   'devMail.title': 'Entwicklungs-Postfach',
   'devMail.intro': 'Jede E-Mail, die verschickt wird, während das Entwicklungs-Postfach der Transport ist, landet hier statt im Internet, die neueste zuerst. Nur die letzten {capacity, number} werden im Speicher behalten. Diese Seite gibt es nur in Entwicklung und Test.',
   'devMail.empty': 'Noch keine Nachrichten. Registrieren Sie sich, um eine zu erhalten, und laden Sie diese Seite dann neu.',

@@ -168,6 +168,11 @@ export const en = {
   'mail.exists.intro': 'Someone tried to create an account at {appName} with {email, strong}, but this address already has one. Nothing was changed.',
   'mail.exists.signIn': 'If this was you, sign in instead, or reset your password if you forgot it: {loginUrl, link}',
 
+  'challenge.checking': 'Checking that you are not a robot…',
+  'challenge.ready': 'Ready.',
+  'challenge.failed': 'The check could not be completed. Reload the page to try again.',
+  'challenge.noscript': 'This form needs JavaScript for a short anti-robot check. Turn it on, or sign in and resend from your account.',
+
   'devMail.title': 'Dev mailbox',
   'devMail.intro': 'Every email sent while the dev mailbox is the transport lands here instead of the internet, newest first. Only the latest {capacity, number} are kept, in memory. This page exists only in development and test.',
   'devMail.empty': 'No messages yet. Sign up to receive one, then reload this page.',
