@@ -39,13 +39,14 @@ function logIn(req: Request, user: SessionUser): Promise<void> {
  * the address is taken (its uniqueness key, so `Alice@` and `alice@` are one account), whether
  * seen up front or lost to a concurrent sign-up.
  */
-async function createUser(orm: ExampleOrm, vg: EmailVerification, address: AddressCheck & { ok: true }, passwordHash: string): Promise<boolean> {
+async function createUser(orm: ExampleOrm, vg: EmailVerification, address: AddressCheck & { ok: true }, passwordHash: string, req: Request): Promise<boolean> {
   if (await orm.em.fork().count(ExampleUser, { emailKey: address.uniqueKey })) return false;
   const user = { id: randomUUID(), email: address.address };
   try {
     await orm.em.fork().transactional(async (tx) => {
       await tx.insert(ExampleUser, { ...user, emailKey: address.uniqueKey, passwordHash, createdAt: new Date() });
-      await vg.sendVerification(user, { em: tx });
+      // req: the mail is written in the language the sign-up page was read in (Accept-Language).
+      await vg.sendVerification(user, { em: tx, req });
     });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) return false;
@@ -76,7 +77,7 @@ export function createAccountRoutes({ orm, vg, authenticator, render }: AccountR
     const weak = passwordProblem(body.password);
     if (weak) return refuse(422, 'WEAK_PASSWORD', weak, 'password');
     const passwordHash = await hashPassword(body.password as string);
-    if (!(await createUser(orm, vg, address, passwordHash))) await vg.notifyExistingAccount(address.address);
+    if (!(await createUser(orm, vg, address, passwordHash, req))) await vg.notifyExistingAccount(address.address, { req });
 
     if (wantsJson(req)) return void res.status(202).json({ status: 'CHECK_INBOX' });
     res.redirect(303, '/signup/sent');

@@ -10,6 +10,7 @@ import { createPageRoutes } from './page-routes.ts';
 import { createPageRenderer, VIEWS_DIR } from './render.ts';
 import { createSessions } from './sessions.ts';
 import { loadStylesheet } from './stylesheet.ts';
+import { createLogging, type LogWriter } from './logging.ts';
 import { readSettings, type Env, type ExampleMode } from './settings.ts';
 import { verifyPassword } from './password.ts';
 import { ExampleUser } from './user-entity.ts';
@@ -49,15 +50,21 @@ async function closeAll(closers: (() => Promise<void>)[]): Promise<void> {
   if (errors.length) throw new AggregateError(errors, 'example app: some resources failed to close');
 }
 
+export interface ExampleAppOptions {
+  /** Where log lines go (access log, verigate's events, SQL at LOG_LEVEL=debug). Default: stdout. */
+  logWriter?: LogWriter;
+}
+
 /**
  * Builds the example app without listening, so tests can drive it with supertest and the server
  * can own the socket. On a start-up failure, whatever was already opened is closed again.
  */
-export async function createExampleApp(env: Env = process.env): Promise<ExampleApp> {
+export async function createExampleApp(env: Env = process.env, options: ExampleAppOptions = {}): Promise<ExampleApp> {
   const settings = readSettings(env);
+  const logging = createLogging(settings.logLevel, options.logWriter ?? ((line) => void process.stdout.write(line)));
   const closers: (() => Promise<void>)[] = [];
   try {
-    const orm = await openDatabase(settings.databaseUrl);
+    const orm = await openDatabase(settings.databaseUrl, logging.orm);
     closers.push(() => orm.close(true));
     const sessions = await createSessions(settings);
     closers.push(() => sessions.close());
@@ -82,6 +89,7 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
       // The Redis behind the sessions, when there is one: limits and the per-user session index live there.
       ...(sessions.redis ? { redis: sessions.redis, redisPrefix: `${settings.redisPrefix}vg:` } : {}),
       environment: settings.environment,
+      logger: logging.logger,
       appName: APP_NAME,
       views: [join(VIEWS_DIR, 'verigate')],
       loginPath: '/login',
@@ -96,6 +104,8 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
     const app = express();
     app.disable('x-powered-by');
     if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
+    // First, so every request is logged, verigate's included; URLs and Referers with their tokens masked.
+    if (logging.accessLog) app.use(logging.accessLog);
 
     // Before sessions: a stylesheet needs no session lookup.
     app.get(/^\/assets\/app(\.[0-9a-f]{12})?\.css$/, stylesheet.handler);
@@ -119,7 +129,7 @@ export async function createExampleApp(env: Env = process.env): Promise<ExampleA
     app.use(createAccountRoutes({ orm, vg, authenticator, render }));
     if (mailbox) app.use('/dev/mail', mailbox.router());
     app.use(notFound(render));
-    app.use(createErrorHandler(render));
+    app.use(createErrorHandler(render, logging.logger));
 
     let closing: Promise<void> | undefined;
     return {

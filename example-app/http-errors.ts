@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { isInfrastructureError } from '../plugin/index.ts';
+import { isInfrastructureError, type Logger } from '../plugin/index.ts';
 import { wantsJson, type RenderPage } from './render.ts';
 
 const RETRY_AFTER_SECONDS = 5;
@@ -43,14 +43,14 @@ function classify(err: unknown): Failure & { log: boolean } {
   return { status: 500, code: 'INTERNAL_ERROR', title: 'Something went wrong', message: 'An unexpected error occurred. Please try again.', log: true };
 }
 
-export function createErrorHandler(render: RenderPage): ErrorRequestHandler {
+export function createErrorHandler(render: RenderPage, logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const failure = classify(err);
     if (failure.log) {
       // The operator gets the detail; the client gets only the generic message.
       const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      process.stderr.write(`[example-app] ${failure.status} on ${req.method} ${req.path}: ${detail}\n`);
+      logger.error('request failed', { status: failure.status, method: req.method, path: req.path, error: detail });
     }
     if (failure.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     sendFailure(req, res, render, failure).catch(next);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { environmentFromNodeEnv, type Environment } from '../plugin/index.ts';
+import { LOG_LEVELS, type LogLevel } from './logging.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -24,6 +25,8 @@ export interface Settings {
   sessionSecret: string;
   /** Express `trust proxy` value, when the app runs behind a TLS-terminating proxy. */
   trustProxy?: string | number;
+  /** LOG_LEVEL: access log and verigate's events from `info`, every SQL statement at `debug`. Default `info` (`silent` under test). */
+  logLevel: LogLevel;
   mode: ExampleMode;
 }
 
@@ -85,6 +88,12 @@ function parseBaseUrl(value: string | undefined, port: number): string {
   return url.origin;
 }
 
+function parseLogLevel(value: string | undefined, environment: Environment): LogLevel {
+  const level = nonEmpty(value)?.toLowerCase() ?? (environment === 'test' ? 'silent' : 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new SettingsError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(value)}).`);
+  return level as LogLevel;
+}
+
 function parseTrustProxy(value: string | undefined): string | number | undefined {
   const trimmed = nonEmpty(value);
   if (trimmed === undefined) return undefined;
@@ -141,6 +150,7 @@ export function readSettings(env: Env): Settings {
     verigateSecret: secretFrom(env, 'VERIGATE_SECRET', production),
     sessionSecret: secretFrom(env, 'SESSION_SECRET', production),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    logLevel: parseLogLevel(env.LOG_LEVEL, environment),
     mode: {
       database: databaseUrl ? 'postgresql' : 'pglite',
       sessions: redisUrl ? 'redis' : 'memory',

@@ -37,12 +37,14 @@ export function altchaChallenge(options: AltchaChallengeOptions): ChallengeOptio
     for (const [signature, until] of used) if (until < now) used.delete(signature);
   };
   return {
-    async widget({ assetsPath }) {
+    async widget({ assetsPath, text }) {
       const challenge = await createChallenge({ hmacKey: options.hmacKey, maxNumber, expires: new Date(Date.now() + expiresMs) });
-      return `<div class="challenge" data-verigate-pow="${escapeAttribute(JSON.stringify(challenge))}">`
+      // The script's own words travel in attributes, so it holds none and speaks the page's language.
+      return `<div class="challenge" data-verigate-pow="${escapeAttribute(JSON.stringify(challenge))}"`
+        + ` data-pow-ready="${escapeAttribute(text('challenge.ready'))}" data-pow-failed="${escapeAttribute(text('challenge.failed'))}">`
         + `<input type="hidden" name="challenge" value="">`
-        + `<p class="muted" data-pow-status>Checking that you are not a robot…</p>`
-        + `<noscript><p class="notice warn">This form needs JavaScript for a short anti-robot check. Turn it on, or sign in and resend from your account.</p></noscript>`
+        + `<p class="muted" data-pow-status>${escapeAttribute(text('challenge.checking'))}</p>`
+        + `<noscript><p class="notice warn">${escapeAttribute(text('challenge.noscript'))}</p></noscript>`
         + `</div><script src="${escapeAttribute(assetsPath)}/verigate-pow.js" defer></script>`;
     },
     async verify(solution) {

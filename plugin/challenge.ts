@@ -1,5 +1,7 @@
 import type { Request } from 'express';
 import { fail, isObject } from '../src/config/checks.ts';
+import type { Translator } from '../src/i18n/catalogue.ts';
+import type { MessageKey } from '../src/i18n/messages-en.ts';
 
 /**
  * A bot challenge for anonymous sending forms (verigate's "send me a new link"; your sign-up form
@@ -9,15 +11,18 @@ import { fail, isObject } from '../src/config/checks.ts';
 export interface ChallengeOption {
   /** Checks the solution the form sent (field `field`, or header `X-Challenge` for JSON clients); resolve true to let the request through. */
   verify(solution: string | undefined, context: { ip?: string }): Promise<boolean> | boolean;
-  /** The widget's HTML, placed inside the form by the `partials/challenge` view. `assetsPath` is where verigate serves its scripts. */
-  widget?(context: { assetsPath: string }): Promise<string> | string;
+  /**
+   * The widget's HTML, placed inside the form by the `partials/challenge` view. `assetsPath` is where
+   * verigate serves its scripts; `locale` and `text(key)` (plain text: escape it) give the visitor's words.
+   */
+  widget?(context: { assetsPath: string; locale: string; text: (key: MessageKey) => string }): Promise<string> | string;
   /** Form field carrying the solution. Default `'challenge'`. */
   field?: string;
 }
 
 export interface ChallengeGuard {
-  /** For rendering: `{ html }`, or null when no challenge is configured. */
-  widget(): Promise<{ html: string } | null>;
+  /** For rendering: `{ html }` in the language of `req` (default: `defaultLocale`), or null when no challenge is configured. */
+  widget(req?: Request): Promise<{ html: string } | null>;
   /** True when no challenge is configured or the request carries a valid solution. Never throws: a verifier error counts as a failed challenge. */
   passes(req: Request): Promise<boolean>;
 }
@@ -32,12 +37,13 @@ export function resolveChallenge(value: unknown): ChallengeOption | undefined {
   return value as unknown as ChallengeOption;
 }
 
-export function createChallengeGuard(option: ChallengeOption | undefined, assetsPath: string): ChallengeGuard {
+export function createChallengeGuard(option: ChallengeOption | undefined, assetsPath: string, wordsFor: (req?: Request) => Translator): ChallengeGuard {
   const field = option?.field ?? 'challenge';
   return {
-    async widget() {
+    async widget(req) {
       if (!option?.widget) return null;
-      return { html: await option.widget({ assetsPath }) };
+      const words = wordsFor(req);
+      return { html: await option.widget({ assetsPath, locale: words.locale, text: (key) => words.text(key) }) };
     },
     async passes(req) {
       if (!option) return true;

@@ -8,6 +8,8 @@ import { wantsJson } from './negotiate.ts';
 import { setPrivateHeaders } from './respond.ts';
 import { createViewRenderer } from './view-renderer.ts';
 import { linkifyText, srcdocFor } from './dev-mailbox-html.ts';
+import { resolveCatalogue } from '../src/i18n/catalogue.ts';
+import { negotiateLocale } from '../src/i18n/negotiate-locale.ts';
 
 export interface StoredMail {
   to: string;
@@ -73,6 +75,8 @@ export function devMailbox(options: DevMailboxOptions = {}): DevMailbox {
   function router(): Router {
     const views = createViewRenderer({ hostDirs: options.views === undefined ? [] : [options.views].flat(), layout: 'layout', cache: false });
     const assets = loadAssets();
+    // verigate's own languages, chosen by Accept-Language: the page is a developer's, not a user's.
+    const catalogue = resolveCatalogue();
     const page = express.Router();
     page.get('/assets/:file', assets.handler);
     page.get('/', async (req, res, next) => {
@@ -84,18 +88,22 @@ export function devMailbox(options: DevMailboxOptions = {}): DevMailbox {
         if (wantsJson(req)) {
           return void res.json(stored.map((m) => ({ to: m.to, from: m.from, subject: m.subject, text: m.text, html: m.html, sentAt: m.sentAt.toISOString() })));
         }
+        const words = catalogue.translator(negotiateLocale(req.headers['accept-language'], catalogue.locales, catalogue.defaultLocale));
+        const when = new Intl.DateTimeFormat(words.locale, { dateStyle: 'medium', timeStyle: 'long', timeZone: 'UTC' });
         const html = await views.page('dev-mail', {
           ...res.locals,
-          title: 'Dev mailbox',
-          appName: res.locals.appName ?? 'Dev mailbox',
+          title: words.text('devMail.title'),
+          appName: res.locals.appName ?? words.text('devMail.title'),
           stylesheetUrl: `${req.baseUrl}/assets/${assets.fileName('verigate.css')}`,
+          msg: words.html,
+          locale: words.locale,
           capacity,
           messages: stored.map((m) => ({
             to: m.to, from: m.from, subject: m.subject, html: m.html, sentAt: m.sentAt.toISOString(),
-            sentAtText: m.sentAt.toUTCString(), textHtml: linkifyText(m.text), srcdoc: srcdocFor(m.html),
+            sentAtText: when.format(m.sentAt), textHtml: linkifyText(m.text), srcdoc: srcdocFor(m.html),
           })),
         });
-        res.type('html').send(html);
+        res.set('Content-Language', words.locale).vary('Accept-Language').type('html').send(html);
       } catch (error) {
         next(error);
       }

@@ -1,4 +1,4 @@
-import type { RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import type { PendingChange, StartChangeResult } from '../src/addresses/change-results.ts';
 import type { StartChangeInput } from '../src/addresses/address-change-service.ts';
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
@@ -26,6 +26,16 @@ import { hostTransaction, type HostTransaction } from '../src/db/host-transactio
 import type { AuditQuery, AuditRecord } from '../src/audit/audit-event.ts';
 import type { ApiKeyAdmin } from '../src/service-api/api-keys.ts';
 import { createServiceRouter } from './service/service-router.ts';
+import { createWebI18n, type LocaleUser } from './i18n.ts';
+
+/**
+ * The language of a mail sent from your code: `locale` as a tag, or `req` to decide it as for a
+ * page (your `locale` hook, then `Accept-Language`). Neither: the hook with no request, then `defaultLocale`.
+ */
+export interface MailLanguage {
+  locale?: string;
+  req?: Request;
+}
 
 export interface EmailVerification {
   /** Mount where `baseUrl` points, e.g. `app.use('/verify', vg.router)`, after session and Passport. */
@@ -50,9 +60,9 @@ export interface EmailVerification {
    * client inside `BEGIN`) to write the token and its email in your transaction, atomically with
    * your user row.
    */
-  sendVerification(user: VerigateUser, options?: HostTransaction): Promise<IssueResult>;
+  sendVerification(user: VerigateUser, options?: HostTransaction & MailLanguage): Promise<IssueResult>;
   /** Starts adding or changing a user's address outside the pages (same rules as `POST /email`). */
-  requestEmailChange(user: VerigateUser, input: Omit<StartChangeInput, 'within'> & HostTransaction): Promise<StartChangeResult>;
+  requestEmailChange(user: VerigateUser, input: Omit<StartChangeInput, 'within' | 'locale'> & HostTransaction & MailLanguage): Promise<StartChangeResult>;
   /** The user's pending new (or first) address, if a link to one is still open. */
   pendingEmailChange(user: VerigateUser): Promise<PendingChange | null>;
   /**
@@ -66,8 +76,10 @@ export interface EmailVerification {
    * "someone tried to sign up with your address" mail to its owner (no token; where to sign in or
    * reset the password), limited per recipient. The result is for your logs, not for the person.
    */
-  notifyExistingAccount(email: unknown): Promise<NoticeResult>;
-  /** The `challenge` option, for your own anonymous forms: `widget()` to render, `passes(req)` to check. */
+  notifyExistingAccount(email: unknown, options?: MailLanguage): Promise<NoticeResult>;
+  /** The language verigate would use for this request (and user): your `locale` hook, then `Accept-Language`, then `defaultLocale`. */
+  locale(req: Request | undefined, user?: LocaleUser | null): string;
+  /** The `challenge` option, for your own anonymous forms: `widget(req)` to render (in the visitor's language), `passes(req)` to check. */
   readonly challenge: ChallengeGuard;
   /** Whether this user's current address is verified. */
   isVerified(user: VerigateUser): Promise<boolean>;
@@ -112,18 +124,21 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
     // Emails are views too, looked up in the host's folders first, like pages.
     createRenderer: (config) => {
       views = createViewRenderer({ hostDirs: web.views, layout: web.layout, cache: config.environment === 'production' });
-      return createEmailRenderer(views);
+      return createEmailRenderer(views, web.catalogue);
     },
   });
   const { config, verification, addresses } = core;
   const assets = loadAssets();
-  const respond = createResponder(config, web, views, `${config.basePath}/assets/${assets.fileName('verigate.css')}`);
+  const i18n = createWebI18n({ catalogue: web.catalogue, hook: web.locale, getUser: web.getUser, logger: config.logger });
+  const respond = createResponder(config, web, views, i18n, `${config.basePath}/assets/${assets.fileName('verigate.css')}`);
   const csrf = createCsrfGuard(web.csrf, new URL(config.baseUrl).origin, config.logger);
   const sessions = createSessionControl(core.sessions, config.logger, web.sessionStore);
-  const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`);
+  const challenge = createChallengeGuard(web.challenge, `${config.basePath}/assets`, (req) => (req ? i18n.forRequest(req) : web.catalogue.translator(undefined)));
   const deps = { config, web, verification, addresses, respond, csrf, sessions, limiter: core.limiter, linkAttempts: core.linkAttempts, anonymous: core.anonymous, challenge,
-    results: createResultLinks(core.pageSignKey, config.clock) };
+    results: createResultLinks(core.pageSignKey, config.clock), i18n };
   let serviceRouter: Router | undefined;
+  const mailLocale = (user: LocaleUser | null, opts: MailLanguage = {}) => web.catalogue.match(opts.locale) ?? i18n.localeOf(opts.req, user);
+  const asLocaleUser = (user: VerigateUser): LocaleUser => ({ id: user?.id, email: user?.email ?? null });
 
   return Object.freeze({
     router: createRouter(deps, assets),
@@ -133,13 +148,16 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
     auditLog: (userId: UserId, query?: AuditQuery) => core.auditLog(userId, query),
     config,
     web,
-    sendVerification: (user: VerigateUser, opts?: HostTransaction) => verification.issue(user, { within: hostTransaction(opts) }),
-    requestEmailChange: (user: VerigateUser, input: Omit<StartChangeInput, 'within'> & HostTransaction) =>
-      addresses.start(user, { ...input, within: hostTransaction(input) }),
+    sendVerification: (user: VerigateUser, opts?: HostTransaction & MailLanguage) =>
+      verification.issue(user, { within: hostTransaction(opts), locale: mailLocale(asLocaleUser(user), opts) }),
+    requestEmailChange: (user: VerigateUser, { locale, req, ...input }: Omit<StartChangeInput, 'within' | 'locale'> & HostTransaction & MailLanguage) =>
+      addresses.start(user, { ...input, within: hostTransaction(input), locale: mailLocale(asLocaleUser(user), { locale, req }) }),
     pendingEmailChange: (user: VerigateUser) => addresses.pending(user),
     checkAddress: (input: unknown) => config.addressPolicy.check(input),
     challenge,
-    notifyExistingAccount: (email: unknown) => core.notifyExistingAccount(email, { loginUrl: `${new URL(config.baseUrl).origin}${web.loginPath}` }),
+    notifyExistingAccount: (email: unknown, opts?: MailLanguage) =>
+      core.notifyExistingAccount(email, { loginUrl: `${new URL(config.baseUrl).origin}${web.loginPath}`, locale: mailLocale(null, opts) }),
+    locale: (req: Request | undefined, user: LocaleUser | null = null) => i18n.localeOf(req, user),
     isVerified: (user: VerigateUser) => verification.isVerified(user),
     confirm: (token: string) => verification.confirm(token),
     async revoke(userId: UserId) {

@@ -7,6 +7,10 @@
  */
 export { emailVerification, type EmailVerification } from './email-verification.ts';
 export type { VerigateOptions, WebOptions, CsrfOption } from './web-options.ts';
+export type { LocaleHook, LocaleUser } from './i18n.ts';
+export type { MailLanguage } from './email-verification.ts';
+export type { I18nOptions } from '../src/i18n/catalogue.ts';
+export type { MessageKey } from '../src/i18n/messages-en.ts';
 export { devMailbox, type DevMailbox, type DevMailboxOptions, type StoredMail } from './dev-mailbox.ts';
 export { altchaChallenge, type AltchaChallengeOptions } from './altcha-challenge.ts';
 export type { ChallengeOption, ChallengeGuard } from './challenge.ts';
@@ -26,6 +30,7 @@ export type { AddressOptions } from '../src/email/address-options.ts';
 export { uniquenessKey } from '../src/email/uniqueness-key.ts';
 export { mxCheck } from '../src/email/mx-check.ts';
 export { maskEmail } from '../src/logging/mask-email.ts';
+export { maskUrlSecrets, morganUrl, morganReferrer, pinoRequestSerializer, SECRET_PARAMS } from '../src/logging/access-log.ts';
 export { safeReturnTo } from '../src/http/return-to.ts';
 export { isInfrastructureError } from '../src/http/infrastructure-error.ts';
 export type { PurgeResult } from '../src/maintenance/purge.ts';

@@ -2,14 +2,22 @@ import type { Request, Response } from 'express';
 import type { ResolvedConfig } from '../src/config/resolved-config.ts';
 import { describeError } from '../src/logging/redact.ts';
 import { NO_CONTENT_POLICY, pagePolicy, responseNonce } from './content-security-policy.ts';
-import { ERRORS, type ErrorCode } from './outcomes.ts';
+import type { MessageValues } from '../src/i18n/format-message.ts';
+import type { MessageKey } from '../src/i18n/messages-en.ts';
+import type { WebI18n } from './i18n.ts';
+import { ERRORS, errorWords, type ErrorCode } from './outcomes.ts';
 import { wantsJson } from './negotiate.ts';
 import type { ViewRenderer } from './view-renderer.ts';
 import type { WebConfig } from './web-options.ts';
 
 export interface Responder {
-  /** Renders a page with the shared locals (app name, paths) merged in. */
-  page(res: Response, view: string, locals: Record<string, unknown>, status?: number): Promise<void>;
+  /**
+   * Renders a page in the visitor's language with the shared locals (app name, paths, `msg`,
+   * `locale`) merged in; `titleKey` becomes the `title` the layout prints.
+   */
+  page(res: Response, view: string, locals: Record<string, unknown> & { titleKey?: MessageKey }, status?: number): Promise<void>;
+  /** One message in the visitor's language, as plain text (JSON, a local the view escapes). */
+  text(req: Request, key: MessageKey, values?: MessageValues): string;
   /** The one place an error code becomes a response: JSON `{ error: { code, message } }` or an HTML page. */
   fail(req: Request, res: Response, code: ErrorCode, extra?: { message?: string; details?: Record<string, unknown>; retryAfterSeconds?: number }): Promise<void>;
   /** Sends an unauthenticated visitor to the host's login page, or 401 for JSON clients. */
@@ -32,36 +40,46 @@ export function setPrivateHeaders(res: Response, policy: string | null = NO_CONT
   if (policy !== null) res.set('Content-Security-Policy', policy);
 }
 
-export function createResponder(config: ResolvedConfig, web: WebConfig, views: ViewRenderer, stylesheetUrl: string): Responder {
+export function createResponder(config: ResolvedConfig, web: WebConfig, views: ViewRenderer, i18n: WebI18n, stylesheetUrl: string): Responder {
   const shared = { appName: config.appName, basePath: config.basePath, loginPath: web.loginPath, afterVerifyPath: web.afterVerifyPath, stylesheetUrl };
   const otherPolicy = web.csp === false ? null : NO_CONTENT_POLICY;
 
-  async function page(res: Response, view: string, locals: Record<string, unknown>, status = 200): Promise<void> {
+  async function page(res: Response, view: string, locals: Record<string, unknown> & { titleKey?: MessageKey }, status = 200): Promise<void> {
+    const words = i18n.forRequest(res.req);
+    const { titleKey, ...rest } = locals;
+    const title = titleKey ? words.text(titleKey) : rest.title;
     // Set before rendering: res.locals.cspNonce is how an overriding layout gets this page's nonce.
     const policy = web.csp === false ? null : pagePolicy(responseNonce(res), web.csp);
     // res.locals lets the host hand its own data (the signed-in user, a nonce) to an overriding layout.
-    const html = await views.page(view, { ...shared, ...res.locals, ...locals });
+    // `msg` is named apart from the `t` that i18n middlewares put into res.locals, so neither clobbers the other's views.
+    const html = await views.page(view, { ...shared, ...res.locals, ...rest, title, msg: words.html, locale: words.locale });
     setPrivateHeaders(res, policy);
+    res.set('Content-Language', words.locale).vary('Accept-Language');
     res.status(status).type('html').send(html);
   }
 
+  const text = (req: Request, key: MessageKey, values?: MessageValues) => i18n.forRequest(req).text(key, values);
+
   async function fail(req: Request, res: Response, code: ErrorCode, extra: Parameters<Responder['fail']>[3] = {}): Promise<void> {
     const info = ERRORS[code];
-    const message = extra.message ?? info.message;
+    const words = errorWords(code);
+    const message = extra.message ?? text(req, words.message);
+    const title = text(req, words.title);
     const retry = extra.retryAfterSeconds;
     if (retry !== undefined) res.set('Retry-After', String(retry));
     if (wantsJson(req)) {
       setPrivateHeaders(res, otherPolicy);
+      res.set('Content-Language', i18n.forRequest(req).locale).vary('Accept-Language');
       res.status(info.http).json({ error: { code, message, ...(retry !== undefined ? { retryAfter: retry } : {}), ...extra.details } });
       return;
     }
     try {
-      await page(res, 'verify-error', { title: info.title, code, message, retryAfter: retry }, info.http);
+      await page(res, 'verify-error', { title, code, message, retryAfter: retry }, info.http);
     } catch (error) {
       // A broken override must not turn a clear 4xx into a 500 with a stack trace.
       config.logger.error('error view failed to render', { error: describeError(error) });
       setPrivateHeaders(res, otherPolicy);
-      res.status(info.http).type('text').send(`${info.title}. ${message}`);
+      res.status(info.http).type('text').send(`${title}. ${message}`);
     }
   }
 
@@ -72,5 +90,5 @@ export function createResponder(config: ResolvedConfig, web: WebConfig, views: V
     res.redirect(302, `${web.loginPath}${separator}returnTo=${encodeURIComponent(returnTo)}`);
   }
 
-  return { page, fail, signIn };
+  return { page, text, fail, signIn };
 }

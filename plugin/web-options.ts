@@ -5,6 +5,8 @@ import { normaliseUserId, type UserId } from '../src/users/user-id.ts';
 import type { SessionStoreLike } from './session-control.ts';
 import { resolveChallenge, type ChallengeOption } from './challenge.ts';
 import { resolveCsp, type CspOption } from './content-security-policy.ts';
+import { resolveCatalogue, type Catalogue, type I18nOptions } from '../src/i18n/catalogue.ts';
+import type { LocaleHook } from './i18n.ts';
 
 /**
  * Who protects verigate's forms against cross-site request forgery:
@@ -23,7 +25,7 @@ export type CsrfOption = 'auto' | 'own' | 'host'
   | { field: string; token?: undefined };
 
 /** Options only the Express adapter reads; the core never sees them. */
-export interface WebOptions {
+export interface WebOptions extends I18nOptions {
   /** Host view folders, searched before verigate's own `views/`, so a host can override any single page. Default `[]`. */
   views?: string | string[];
   /** Layout view wrapping every page (receives `body` and `title`), or `false` for none. Default `'layout'`. */
@@ -64,6 +66,12 @@ export interface WebOptions {
    * (scripts and styles from this origin or with the nonce; nothing else loads; no framing).
    */
   csp?: CspOption;
+  /**
+   * The language of a person's pages and mails: `(req, user) => 'de' | undefined`, e.g. from their
+   * profile; `undefined` leaves it to `Accept-Language`, then `defaultLocale`. `req` is undefined for
+   * mails sent outside a request. Default: none.
+   */
+  locale?: LocaleHook;
 }
 
 /** Every option of `emailVerification(options)`. Unknown keys are refused at start-up. */
@@ -90,9 +98,13 @@ export interface WebConfig {
   readonly sessionStore?: SessionStoreLike;
   readonly challenge?: ChallengeOption;
   readonly csp?: CspOption;
+  /** Every language's words, validated and compiled at start-up. */
+  readonly catalogue: Catalogue;
+  readonly locale?: LocaleHook;
 }
 
-export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore', 'challenge', 'csp'] as const;
+export const WEB_KEYS = ['views', 'layout', 'loginPath', 'afterVerifyPath', 'getUser', 'csrf', 'recentLogin', 'sessionStore', 'challenge', 'csp',
+  'locale', 'messages', 'defaultLocale', 'timeZone'] as const;
 
 /** Whatever the host's user looks like (numeric ids, extra fields), the rest of the adapter sees one shape, made here. */
 function normaliseGetUser(getUser: (req: any) => unknown): GetRequestUser {
@@ -148,6 +160,9 @@ export function resolveWebOptions(options: WebOptions): WebConfig {
   if (options.recentLogin !== undefined && typeof options.recentLogin !== 'function') {
     fail('VERIGATE_INVALID_RECENT_LOGIN', 'recentLogin must be a function (req) => boolean.', 'e.g. (req) => Date.now() - req.session.loggedInAt < 300000.');
   }
+  if (options.locale !== undefined && typeof options.locale !== 'function') {
+    fail('VERIGATE_INVALID_LOCALE', 'locale must be a function (req, user) => language tag | undefined.', `e.g. (req, user) => user?.language; leave it out to follow Accept-Language.`);
+  }
   return Object.freeze({
     views: Object.freeze([...views]),
     layout,
@@ -159,5 +174,7 @@ export function resolveWebOptions(options: WebOptions): WebConfig {
     sessionStore: resolveSessionStore(options.sessionStore),
     challenge: resolveChallenge(options.challenge),
     csp: resolveCsp(options.csp),
+    catalogue: resolveCatalogue({ messages: options.messages, defaultLocale: options.defaultLocale, timeZone: options.timeZone }),
+    locale: options.locale,
   });
 }

@@ -4,6 +4,7 @@ import { wantsJson } from '../negotiate.ts';
 import { routerPath } from '../router-path.ts';
 import { requireSessionBag, takeFlash } from '../session-bag.ts';
 import { bodyOf, type HandlerDeps } from './deps.ts';
+import type { LocaleUser } from '../i18n.ts';
 
 /** The page for someone who is not signed in and lost their link: one field, the address. */
 export async function renderResendPage(req: Request, res: Response, deps: HandlerDeps, status = 200): Promise<void> {
@@ -11,7 +12,7 @@ export async function renderResendPage(req: Request, res: Response, deps: Handle
   const token = csrf.formToken(req, res);
   const action = routerPath(config, '/resend');
   if (wantsJson(req)) return void res.status(status).json({ status: 'SIGNED_OUT', csrfToken: token.value, resend: { method: 'POST', action } });
-  return respond.page(res, 'verify-resend', { title: 'Get a new link', csrf: token, action, flash: takeFlash(req), challenge: await deps.challenge.widget() }, status);
+  return respond.page(res, 'verify-resend', { titleKey: 'resend.title', csrf: token, action, flash: takeFlash(req), challenge: await deps.challenge.widget(req) }, status);
 }
 
 /**
@@ -33,6 +34,8 @@ export async function anonymousResend(req: Request, res: Response, deps: Handler
     res.redirect(303, routerPath(config, '/resend'));
   }
   setImmediate(() => {
-    anonymous.send(email).catch((error: unknown) => config.logger.warn('anonymous resend failed', { error: describeError(error) }));
+    // The account is found only now: the host's hook may know its language; else the visitor's Accept-Language.
+    const locale = (found: LocaleUser) => deps.i18n.localeOf(req, found);
+    anonymous.send(email, { locale }).catch((error: unknown) => config.logger.warn('anonymous resend failed', { error: describeError(error) }));
   });
 }

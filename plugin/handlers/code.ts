@@ -1,7 +1,7 @@
 import { describeError } from '../../src/logging/redact.ts';
 import { asyncHandler } from '../async-handler.ts';
 import { wantsJson } from '../negotiate.ts';
-import { ERRORS, type ErrorCode } from '../outcomes.ts';
+import { ERRORS, errorWords, type ErrorCode } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { bodyOf, signedInUser, withinIpLimit, type HandlerDeps } from './deps.ts';
 import { renderPending } from './pending.ts';
@@ -37,7 +37,9 @@ export function codeHandler(deps: HandlerDeps) {
     }
     const code = REFUSALS[result.status] ?? 'CODE_INVALID';
     const attemptsLeft = result.status === 'CODE_INVALID' ? result.attemptsLeft : undefined;
-    const message = attemptsLeft !== undefined ? `${ERRORS.CODE_INVALID.message} ${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left.` : ERRORS[code].message;
+    const message = attemptsLeft !== undefined
+      ? respond.text(req, 'error.CODE_INVALID.attemptsLeft', { attemptsLeft })
+      : respond.text(req, errorWords(code).message);
     if (wantsJson(req) || code === 'INVALID_USER') return respond.fail(req, res, code, { message, details: attemptsLeft !== undefined ? { attemptsLeft } : {} });
     return renderPending(req, res, deps, user, { code, message, status: ERRORS[code].http });
   });

@@ -7,7 +7,7 @@ import { tokenSubmitHandler } from './token-submit.ts';
 /** GET /confirm?token=… — the button that confirms the current address. */
 export function confirmPageHandler(deps: HandlerDeps) {
   return asyncHandler((req, res) => renderTokenPage(req, res, deps,
-    { view: 'verify-confirm', title: 'Confirm your email address', action: '/confirm' }));
+    { view: 'verify-confirm', titleKey: 'confirm.title', action: '/confirm' }));
 }
 
 /** POST /confirm — consumes the link that proves the current address. */

@@ -13,6 +13,7 @@ import type { SessionControl } from '../session-control.ts';
 import type { ResultLinks } from '../result-link.ts';
 import { sessionBag } from '../session-bag.ts';
 import type { RequestUser, WebConfig } from '../web-options.ts';
+import type { WebI18n } from '../i18n.ts';
 
 export interface HandlerDeps {
   config: ResolvedConfig;
@@ -28,6 +29,7 @@ export interface HandlerDeps {
   challenge: ChallengeGuard;
   /** Signs and checks the result page's outcome. */
   results: ResultLinks;
+  i18n: WebI18n;
 }
 
 /**

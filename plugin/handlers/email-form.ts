@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { StartChangeResult } from '../../src/addresses/change-results.ts';
 import { asyncHandler } from '../async-handler.ts';
 import { wantsJson } from '../negotiate.ts';
-import { ADDRESS_PROBLEMS, ERRORS, type ErrorCode } from '../outcomes.ts';
+import { addressProblemKey, ERRORS, errorWords, type ErrorCode } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { requireSessionBag } from '../session-bag.ts';
 import type { RequestUser } from '../web-options.ts';
@@ -19,7 +19,7 @@ async function renderForm(req: Request, res: Response, deps: HandlerDeps, user: 
   extra: { error?: string; code?: ErrorCode; typed?: string } = {}, status = 200): Promise<void> {
   const adding = user.email === null;
   return deps.respond.page(res, 'email-form', {
-    title: adding ? 'Add your email address' : 'Change your email address',
+    titleKey: adding ? 'emailForm.addTitle' : 'emailForm.changeTitle',
     adding,
     currentEmail: user.email,
     pendingEmail: (await deps.addresses.pending(user))?.email ?? null,
@@ -66,6 +66,7 @@ export function emailSubmitHandler(deps: HandlerDeps) {
     const body = bodyOf(req);
     const result = await addresses.start({ id: user.id, email: user.email }, {
       newEmail: body.email, password: body.password, recentlyAuthenticated: !(await needsPassword(req, user, deps)), ip: req.ip,
+      locale: deps.i18n.forRequest(req).locale,
     });
     if (result.status === 'SENT') {
       // No expiry in the answer: it must read the same for a taken address as for a free one.
@@ -74,7 +75,7 @@ export function emailSubmitHandler(deps: HandlerDeps) {
       return res.redirect(303, routerPath(config, '/pending'));
     }
     const code = FAILURES[result.status]!;
-    const message = result.status === 'INVALID_EMAIL' ? ADDRESS_PROBLEMS[result.problem] : ERRORS[code].message;
+    const message = respond.text(req, result.status === 'INVALID_EMAIL' ? addressProblemKey(result.problem) : errorWords(code).message);
     const retryAfterSeconds = result.status === 'RATE_LIMITED' ? result.retryAfterSeconds : undefined;
     if (wantsJson(req) || code === 'NOT_FOUND' || code === 'INVALID_USER') return respond.fail(req, res, code, { message, retryAfterSeconds });
     if (retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds));

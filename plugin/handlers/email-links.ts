@@ -7,13 +7,13 @@ import { tokenSubmitHandler } from './token-submit.ts';
 /** GET /email/confirm?token=… — the button that applies a new address. */
 export function emailConfirmPageHandler(deps: HandlerDeps) {
   return asyncHandler((req, res) => renderTokenPage(req, res, deps,
-    { view: 'email-confirm', title: 'Confirm your new email address', action: '/email/confirm' }));
+    { view: 'email-confirm', titleKey: 'changeConfirm.title', action: '/email/confirm' }));
 }
 
 /** GET /email/undo?token=… — the button that restores the previous address. */
 export function emailUndoPageHandler(deps: HandlerDeps) {
   return asyncHandler((req, res) => renderTokenPage(req, res, deps,
-    { view: 'email-undo', title: 'Undo the email change', action: '/email/undo' }));
+    { view: 'email-undo', titleKey: 'undo.title', action: '/email/undo' }));
 }
 
 /** POST /email/confirm — consumes the link and switches the address through the host's `users.setEmail`. */

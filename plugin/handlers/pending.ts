@@ -31,7 +31,7 @@ export async function renderPending(req: Request, res: Response, deps: HandlerDe
     });
   }
   return respond.page(res, 'verify-pending', {
-    title: 'Check your inbox',
+    titleKey: change ? 'pending.changeTitle' : 'pending.title',
     email: user.email,
     verified,
     linkSent: linkExpiry !== null,

@@ -1,6 +1,6 @@
 import { asyncHandler } from '../async-handler.ts';
 import { wantsJson } from '../negotiate.ts';
-import { ADDRESS_PROBLEMS } from '../outcomes.ts';
+import { addressProblemKey } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { requireSessionBag } from '../session-bag.ts';
 import { isVerifiedForRequest } from '../verified-session.ts';
@@ -19,7 +19,7 @@ export function resendHandler(deps: HandlerDeps) {
     // Already verified: nothing to send, and no send allowance spent on it.
     const result = (await isVerifiedForRequest(req, user, verification))
       ? { status: 'ALREADY_VERIFIED' as const }
-      : await verification.issue({ id: user.id, email: user.email }, { ip: req.ip });
+      : await verification.issue({ id: user.id, email: user.email }, { ip: req.ip, locale: deps.i18n.forRequest(req).locale });
     switch (result.status) {
       case 'SENT':
         if (wantsJson(req)) return void res.status(202).json({ status: 'SENT', expiresAt: result.expiresAt.toISOString() });
@@ -31,7 +31,7 @@ export function resendHandler(deps: HandlerDeps) {
       case 'NO_EMAIL':
         return respond.fail(req, res, 'EMAIL_REQUIRED', { details: { addEmailUrl: routerPath(config, '/email') } });
       case 'INVALID_EMAIL':
-        return respond.fail(req, res, 'INVALID_EMAIL', { message: ADDRESS_PROBLEMS[result.problem] });
+        return respond.fail(req, res, 'INVALID_EMAIL', { message: respond.text(req, addressProblemKey(result.problem)) });
       case 'RATE_LIMITED':
         return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
       case 'INVALID_USER':

@@ -1,6 +1,6 @@
 import { asyncHandler } from '../async-handler.ts';
 import { wantsJson } from '../negotiate.ts';
-import { ERRORS, isSuccess, SUCCESSES, type ErrorCode } from '../outcomes.ts';
+import { ERRORS, isSuccess, resultWords, type ErrorCode } from '../outcomes.ts';
 import { routerPath } from '../router-path.ts';
 import { continueUrl, type HandlerDeps } from './deps.ts';
 
@@ -16,14 +16,14 @@ export function resultHandler({ config, web, respond, results }: HandlerDeps) {
     const { status } = read;
     const ok = isSuccess(status);
     if (wantsJson(req)) return ok ? void res.json({ status, continueUrl: continueUrl(req, web) }) : respond.fail(req, res, status as ErrorCode);
-    const view = ok ? { http: 200, ...SUCCESSES[status] } : ERRORS[status];
+    const words = resultWords(status);
     return respond.page(res, 'verify-result', {
-      title: view.title,
-      message: view.message,
+      titleKey: words.title,
+      message: respond.text(req, words.message),
       status,
       ok,
       continueUrl: continueUrl(req, web),
       pendingUrl: routerPath(config, '/pending'),
-    }, view.http);
+    }, ok ? 200 : ERRORS[status].http);
   });
 }

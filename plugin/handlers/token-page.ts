@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { MessageKey } from '../../src/i18n/messages-en.ts';
 import { isWellFormedToken } from '../../src/tokens/token.ts';
 import { wantsJson } from '../negotiate.ts';
 import { routerPath } from '../router-path.ts';
@@ -10,7 +11,7 @@ import type { HandlerDeps } from './deps.ts';
  * straight to the result page.
  */
 export async function renderTokenPage(req: Request, res: Response, deps: HandlerDeps,
-  page: { view: string; title: string; action: string }): Promise<void> {
+  page: { view: string; titleKey: MessageKey; action: string }): Promise<void> {
   const { config, respond, csrf } = deps;
   const token = req.query.token;
   if (!isWellFormedToken(token)) {
@@ -19,5 +20,5 @@ export async function renderTokenPage(req: Request, res: Response, deps: Handler
   }
   const action = routerPath(config, page.action);
   if (wantsJson(req)) return void res.json({ status: 'CONFIRMATION_REQUIRED', method: 'POST', action });
-  return respond.page(res, page.view, { title: page.title, token, action, csrf: csrf.hostFormToken(req, res) });
+  return respond.page(res, page.view, { titleKey: page.titleKey, token, action, csrf: csrf.hostFormToken(req, res) });
 }

@@ -8,12 +8,11 @@ import type { SqlContext } from '../db/sql-context.ts';
 import { parseEmailAddress } from '../email/email-address.ts';
 import { maskEmail } from '../logging/mask-email.ts';
 import { sealMail } from '../outbox/outbox-store.ts';
-import type { EmailRenderer } from '../ports/mail.ts';
+import { chooseLocale, type EmailRenderer, type LocaleChoice } from '../ports/mail.ts';
 import type { VerigateUser } from '../ports/user.ts';
 import { createToken, hashToken } from '../tokens/token.ts';
 import { findOpenToken, insertToken, issueToken } from '../tokens/token-store.ts';
 import { normaliseUserId } from '../users/user-id.ts';
-import { describeDuration } from '../verification/describe-duration.ts';
 import type { PendingChange, StartChangeResult } from './change-results.ts';
 import { createChangeConfirmation } from './change-confirmation.ts';
 import { createCode, formatCode, hashCode } from '../tokens/code.ts';
@@ -41,6 +40,8 @@ export interface StartChangeInput extends LimitContext {
   recentlyAuthenticated?: boolean;
   /** The host's open transaction to join. */
   within?: SqlContext;
+  /** The language of the mails this change sends (link, notice; a taken-address notice too); default: the renderer's. */
+  locale?: LocaleChoice;
 }
 
 /** Longer passwords are refused as wrong without asking the host (see `UserStore.verifyPassword`). */
@@ -94,7 +95,9 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     if (limited) return limited;
 
     const to = parsed.address;
-    const ttl = { expiresAt: new Date(Date.now() + config.tokenTtlMs), expiresIn: describeDuration(config.tokenTtlMs) };
+    const ttl = { expiresAt: new Date(Date.now() + config.tokenTtlMs), ttlMs: config.tokenTtlMs };
+    // The owner of a taken address is someone else, whose language is unknown here: the requester's is the best guess.
+    const locale = chooseLocale(input.locale, { id: user.id, email: user.email ?? null });
     // A taken address goes through every step a free one does (pending record, notice to the current
     // address), so neither the answer, the pending page nor the mail the requester gets tells them
     // apart; only the message to the new address differs: its owner is told, and gets no link.
@@ -102,16 +105,16 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     const token = createToken();
     const code = createCode();
     const mails = [sealMail(keys.outboxSeal, taken
-      ? { kind: 'email-taken-notice', to, email: await renderer.render('email-taken-notice', { appName: config.appName, email: to, loginUrl: new URL(config.baseUrl).origin }) }
-      : { kind: 'email-change', to, email: await renderer.render('email-change', { appName: config.appName, email: to, link: link('/email/confirm', token), code: formatCode(code), ...ttl }) })];
+      ? { kind: 'email-taken-notice', to, email: await renderer.render('email-taken-notice', { appName: config.appName, email: to, loginUrl: new URL(config.baseUrl).origin }, locale) }
+      : { kind: 'email-change', to, email: await renderer.render('email-change', { appName: config.appName, email: to, link: link('/email/confirm', token), code: formatCode(code), ...ttl }, locale) })];
     const previous = current?.ok ? current.canonical : '';
     const undoToken = createToken();
     const undoMail = user.email ? sealMail(keys.outboxSeal, {
       kind: 'email-change-notice', to: user.email.trim(),
       email: await renderer.render('email-change-notice', {
         appName: config.appName, email: user.email.trim(), newEmailMasked: maskEmail(parsed.canonical),
-        undoLink: link('/email/undo', undoToken), expiresAt: new Date(Date.now() + config.undoTtlMs), expiresIn: describeDuration(config.undoTtlMs),
-      }),
+        undoLink: link('/email/undo', undoToken), expiresAt: new Date(Date.now() + config.undoTtlMs), ttlMs: config.undoTtlMs,
+      }, locale),
     }) : null;
     const common = { userId: id.key, userIdType: id.type, email: previous, newEmail: parsed.canonical };
     const outcome = await db.transaction(async (tx) => {

@@ -70,12 +70,14 @@ export async function markSent(ctx: SqlContext, id: string, recipient: string): 
 }
 
 /**
- * A failed attempt: retried after `retryMs`, or parked as dead. A dead mail's payload is erased (its
- * link is useless by then); a dead event keeps its payload until the purge, so it can be replayed.
+ * A failed attempt: retried after `retryMs`, or parked as dead. A dead mail can never be sent again,
+ * so it keeps neither its payload (the link is useless by then) nor the full address: like a sent
+ * mail, only the masked recipient. A dead event keeps its payload until the purge, so it can be replayed.
  */
-export async function markFailed(ctx: SqlContext, id: string, failure: { dead: boolean; retryMs: number; reason: string }): Promise<void> {
+export async function markFailed(ctx: SqlContext, id: string, failure: { dead: boolean; retryMs: number; reason: string; recipient: string }): Promise<void> {
   await ctx.query(`update verigate_outbox set status = $2, next_attempt_at = now() + $3::bigint * interval '1 millisecond',
-    last_error = $4, updated_at = now(), payload = case when $5::boolean and channel = 'mail' then null else payload end
+    last_error = $4, updated_at = now(), payload = case when $5::boolean and channel = 'mail' then null else payload end,
+    recipient = case when $5::boolean and channel = 'mail' then $6 else recipient end
     where id = $1 and status = 'pending'`,
-  [id, failure.dead ? 'dead' : 'pending', Math.round(failure.retryMs), failure.reason, failure.dead]);
+  [id, failure.dead ? 'dead' : 'pending', Math.round(failure.retryMs), failure.reason, failure.dead, maskEmail(failure.recipient)]);
 }

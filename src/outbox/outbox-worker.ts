@@ -82,7 +82,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   async function fail(row: ClaimedMail, error: unknown): Promise<void> {
     const dead = row.attempts >= settings.maxAttempts || isPermanent(error);
     const reason = describeError(error);
-    await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason }));
+    await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason, recipient: row.recipient }));
     if (row.channel !== 'mail') {
       const meta = { outboxId: row.id, type: row.kind, sink: row.channel, attempt: row.attempts, error: reason };
       return void (dead ? logger.error('event parked as dead', meta) : logger.warn('event delivery failed; will retry', meta));
@@ -96,9 +96,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   function send(row: ClaimedMail): Promise<unknown> {
     if (row.channel !== 'mail') return deps.events!.publish(row);
     if (!row.payload) throw new Error('payload missing');
-    const message = open<RenderedEmail>(deps.sealKey, row.payload);
+    const { locale, ...message } = open<RenderedEmail>(deps.sealKey, row.payload);
     const messageId = `<${row.id}@${messageDomain}>`;
-    return deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message });
+    const headers = locale ? { headers: { 'Content-Language': locale } } : {};
+    return deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message, ...headers });
   }
 
   /** Sending and recording are separate: a failed bookkeeping write must not count as a failed send. */

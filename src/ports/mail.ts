@@ -1,8 +1,12 @@
+import type { UserId } from '../users/user-id.ts';
+
 /** One rendered email, ready to hand to a transport. */
 export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
+  /** The language it was written in (sent as `Content-Language`), decided when it was queued. */
+  locale?: string;
 }
 
 export interface OutgoingMail extends RenderedEmail {
@@ -10,6 +14,8 @@ export interface OutgoingMail extends RenderedEmail {
   from: string;
   /** `<outbox-row-id@sender-domain>`, so a duplicate delivery is recognisable as one. */
   messageId?: string;
+  /** e.g. `{ 'Content-Language': 'de' }`. */
+  headers?: Record<string, string>;
 }
 
 /** Anything that can send a message, such as a nodemailer transporter. */
@@ -40,13 +46,27 @@ export interface EmailTemplateData {
   /** The new address, masked (`j***@example.com`), in a change notice. */
   newEmailMasked?: string;
   expiresAt?: Date;
-  /** Link lifetime in words, e.g. `'24 hours'`, `'15 minutes'`. */
+  /** Link lifetime in milliseconds. */
+  ttlMs?: number;
+  /** Link lifetime in words in the mail's language, e.g. `'24 hours'`; filled in by the renderer from `ttlMs`. */
   expiresIn?: string;
   /** Where the owner can sign in or reset a password (notices). */
   loginUrl?: string;
 }
 
-/** Renders an email kind to subject, HTML and text. The plugin supplies an EJS renderer. */
+/**
+ * The language of a mail, decided when it is queued (the mail is rendered then and sealed in the
+ * outbox): a tag, or a function of the recipient's account for sends whose user is found later
+ * (anonymous resend). `undefined`: the renderer's default.
+ */
+export type LocaleChoice = string | ((user: { id: UserId; email: string | null }) => string | undefined) | undefined;
+
+/** Renders an email kind to subject, HTML and text in a language. The plugin supplies an EJS renderer. */
 export interface EmailRenderer {
-  render(kind: EmailKind, data: EmailTemplateData): Promise<RenderedEmail>;
+  render(kind: EmailKind, data: EmailTemplateData, locale?: string): Promise<RenderedEmail>;
+}
+
+/** The tag a choice comes to for this recipient. */
+export function chooseLocale(choice: LocaleChoice, user: { id: UserId; email: string | null }): string | undefined {
+  return typeof choice === 'function' ? choice(user) : choice;
 }

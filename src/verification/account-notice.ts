@@ -14,13 +14,13 @@ export type NoticeResult = { status: 'QUEUED' } | { status: 'INVALID_EMAIL' } | 
 export function createAccountNotice(deps: { config: ResolvedConfig; keys: VerigateKeys; db: DbAccess; renderer: EmailRenderer; onQueued?: () => void;
   allow?: (recipientKey: string) => Promise<{ ok: true } | { status: 'RATE_LIMITED'; retryAfterSeconds: number }> }) {
   const { config, keys, db, renderer } = deps;
-  return async function notifyExistingAccount(email: unknown, options: { loginUrl: string }): Promise<NoticeResult> {
+  return async function notifyExistingAccount(email: unknown, options: { loginUrl: string; locale?: string }): Promise<NoticeResult> {
     const checked = await config.addressPolicy.check(email);
     if (!checked.ok) return { status: 'INVALID_EMAIL' };
     // The same limits as any mail to that address: repeated sign-ups must not flood its owner.
     const allowed = await deps.allow?.(checked.limitKey);
     if (allowed && 'status' in allowed) return allowed;
-    const rendered = await renderer.render('account-exists', { appName: config.appName, email: checked.address, loginUrl: options.loginUrl });
+    const rendered = await renderer.render('account-exists', { appName: config.appName, email: checked.address, loginUrl: options.loginUrl }, options.locale);
     await db.run((ctx) => enqueueMails(ctx, [sealMail(keys.outboxSeal, { kind: 'account-exists', to: checked.address, email: rendered })]));
     deps.onQueued?.();
     return { status: 'QUEUED' };

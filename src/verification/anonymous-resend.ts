@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/resolved-config.ts';
+import type { LocaleChoice } from '../ports/mail.ts';
 import type { Limiter } from '../limits/limiter.ts';
 import { refusalOf, type LimitContext, type Refusal } from './send-limits.ts';
 import type { VerificationService } from './verification-service.ts';
@@ -23,7 +24,8 @@ export function createAnonymousResend(config: ResolvedConfig, verification: Veri
     return refusalOf(limiter, [{ rule: 'sendsPerRecipient', key: recipientKey }, ...(context.ip ? [{ rule: 'sendsPerIp' as const, key: context.ip }] : [])]);
   }
 
-  async function send(email: unknown): Promise<AnonymousResendOutcome> {
+  /** `locale`: the mail's language, e.g. a function of the account found (the host's per-user choice). */
+  async function send(email: unknown, options: { locale?: LocaleChoice } = {}): Promise<AnonymousResendOutcome> {
     const findByEmail = config.users?.findByEmail;
     if (!findByEmail) return 'NOT_SENT';
     const checked = await config.addressPolicy.check(email);
@@ -31,7 +33,7 @@ export function createAnonymousResend(config: ResolvedConfig, verification: Veri
     const user = await findByEmail(checked.canonical);
     if (!user || !user.email) return 'UNKNOWN_ADDRESS';
     // The recipient and IP were counted by admit(); the per-user allowance still applies.
-    const result = await verification.issue({ id: user.id, email: user.email }, { recipientCounted: true });
+    const result = await verification.issue({ id: user.id, email: user.email }, { recipientCounted: true, locale: options.locale });
     return result.status === 'SENT' ? 'SENT' : result.status === 'ALREADY_VERIFIED' ? 'ALREADY_VERIFIED' : 'NOT_SENT';
   }
 

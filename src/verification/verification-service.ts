@@ -7,14 +7,13 @@ import { refusalOf, sendChecks, type LimitContext } from './send-limits.ts';
 import type { SqlContext } from '../db/sql-context.ts';
 import { parseEmailAddress } from '../email/email-address.ts';
 import { sealMail } from '../outbox/outbox-store.ts';
-import type { EmailRenderer } from '../ports/mail.ts';
+import { chooseLocale, type EmailRenderer, type LocaleChoice } from '../ports/mail.ts';
 import type { VerigateUser } from '../ports/user.ts';
 import { createToken, hashToken, isWellFormedToken } from '../tokens/token.ts';
 import { createCode, formatCode, hashCode, MAX_CODE_ATTEMPTS, normaliseCode } from '../tokens/code.ts';
 import { consumeByCode } from '../tokens/code-store.ts';
 import { consumeToken, findOpenToken, issueToken, type UnusableReason } from '../tokens/token-store.ts';
 import { normaliseUserId, restoreUserId } from '../users/user-id.ts';
-import { describeDuration } from './describe-duration.ts';
 import { runHook } from './run-hook.ts';
 import type { CodeResult, ConfirmResult, IssueResult } from './results.ts';
 import type { AuditContext } from '../audit/audit-event.ts';
@@ -41,6 +40,8 @@ export interface IssueOptions extends LimitContext {
   within?: SqlContext;
   /** Who asked, for the audit log (default: `ip`). */
   audit?: AuditContext;
+  /** The mail's language (the web layer's choice for this person); default: the renderer's. */
+  locale?: LocaleChoice;
 }
 
 /** Options of one `confirm` call. */
@@ -97,8 +98,8 @@ export function createVerificationService(deps: VerificationServiceDeps) {
       link: `${config.baseUrl}/confirm?token=${token}`,
       code: formatCode(code),
       expiresAt: new Date(Date.now() + config.tokenTtlMs),
-      expiresIn: describeDuration(config.tokenTtlMs),
-    });
+      ttlMs: config.tokenTtlMs,
+    }, chooseLocale(options.locale, { id: user.id, email: user.email }));
     const outcome = await db.run((ctx) => issueToken(ctx, {
       id: randomUUID(), purpose: 'verify', userId: id.key, userIdType: id.type, email: parsed.canonical,
       tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs,

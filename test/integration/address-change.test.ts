@@ -277,3 +277,20 @@ describe('undo from the previous address', () => {
     expect(await host.emailOf(id)).toBe(a);
   });
 });
+
+describe('a change asked for in German', () => {
+  it('writes the new-address link and the notice with its undo link in German, with the undo lifetime in days', async () => {
+    const owner = await verifiedUser();
+    const agent = await signedIn(owner.id);
+    const target = fresh('neu');
+    await agent.post('/verify/email').set({ ...JSON_ACCEPT, 'Accept-Language': 'de' }).set('X-CSRF-Token', await csrf(agent))
+      .send({ email: target, password: RIGHT_PASSWORD }).expect(202);
+    const link = await nthMail(target, 1);
+    expect(link.subject).toMatch(/^Bestätigen Sie Ihre neue E-Mail-Adresse für /);
+    expect(link.text).toContain('in Ihr neues Postfach zu sehen:');
+    const notice = await nthMail(owner.email, 2);
+    expect(notice.subject).toMatch(/^Ihre E-Mail-Adresse bei .* wird geändert$/);
+    expect(notice.text).toContain('gilt 7 Tage (bis ');
+    expect(notice.text).toContain(`auf ${target[0]}***@example.com umstellen`);
+  });
+});

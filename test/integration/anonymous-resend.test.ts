@@ -85,6 +85,17 @@ describe('"send me a new link" without signing in', () => {
     await host.vg.drain();
   });
 
+  it('writes the link in the language of the visitor who asked for it', async () => {
+    const email = fresh('sprache');
+    await host.createUser(email);
+    const { agent, csrf } = await anonymousBrowser();
+    await agent.post('/verify/resend').set({ ...JSON_ACCEPT, 'Accept-Language': 'de-CH, en;q=0.5' }).set('X-CSRF-Token', csrf).send({ email }).expect(202);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await host.vg.drain();
+    const mail = await services.sink.waitFor((m) => m.to === email);
+    expect(mail.subject).toMatch(/^Bestätigen Sie Ihre E-Mail-Adresse für /);
+  });
+
   it('refuses a missing CSRF token and sends nothing', async () => {
     const agent = request.agent(host.app);
     const email = fresh('csrf');

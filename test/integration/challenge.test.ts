@@ -41,6 +41,15 @@ describe('a bot challenge on "send me a new link"', () => {
     expect(script.text).toContain('crypto.subtle.digest');
   });
 
+  it('speaks the visitor\'s language, the script\'s status words included', async () => {
+    const page = await request(host.app).get('/verify/resend').set('Accept-Language', 'de').expect(200);
+    expect(page.text).toContain('data-pow-ready="Fertig."');
+    expect(page.text).toContain('<p class="muted" data-pow-status>Wir prüfen, dass Sie kein Roboter sind …</p>');
+    expect(page.text).toMatch(/<noscript><p class="notice warn">Dieses Formular braucht JavaScript/);
+    const script = await request(host.app).get('/verify/assets/verigate-pow.js').expect(200);
+    expect(script.text).not.toMatch(/textContent = '[A-Z]/);
+  });
+
   it('refuses a missing, forged or replayed solution with 400 and sends nothing; a solved one goes through once', async () => {
     const email = `challenge-${randomUUID().slice(0, 8)}@example.com`;
     await host.createUser(email);

@@ -59,8 +59,19 @@ describe('outbox worker', () => {
     const stored = await row(id);
     expect(stored.status).toBe('sent');
     expect(stored.payload).toBeNull();
+    expect(stored.recipient).toBe(`${to[0]}***@example.com`);
     expect(stored.sent_at).not.toBeNull();
     expect(stored.attempts).toBe(1);
+  });
+
+  it('sends a message in the language it was queued in, as Content-Language', async () => {
+    const to = `${randomUUID()}@example.com`;
+    await db.orm.em.fork().transactional((tx) => enqueueEmail(mikroOrmContext(tx), keys.outboxSeal, {
+      kind: 'verify', to, email: { subject: 'Hallo', html: '<p>Hallo</p>', text: 'Hallo', locale: 'de' },
+    }));
+    await worker(sink.url).drain();
+    const mail = await sink.waitFor((m) => m.to === to);
+    expect(mail.raw).toMatch(/^Content-Language: de\r?$/m);
   });
 
   it('keeps the message when SMTP is down, retries with backoff, and delivers once SMTP is back', async () => {
@@ -99,12 +110,15 @@ describe('outbox worker', () => {
     const id = await queue(to);
     const w = worker('smtp://127.0.0.1:1', { maxAttempts: 2 });
     await w.drain();
+    // A retry still needs the address; only a row that can never be sent again loses it.
+    expect((await row(id)).recipient).toBe(to);
     await ageOutbox(db, 10 * 60_000);
     await w.drain();
     const dead = await row(id);
     expect(dead.status).toBe('dead');
     expect(dead.attempts).toBe(2);
     expect(dead.payload).toBeNull();
+    expect(dead.recipient).toBe(`${to[0]}***@example.com`);
     await ageOutbox(db, 24 * 3_600_000);
     expect(await w.drain()).toBe(0);
   });
@@ -129,6 +143,7 @@ describe('outbox worker', () => {
       expect(stored.status).toBe('dead');
       expect(stored.attempts).toBe(1);
       expect(stored.last_error).toContain('550');
+      expect(stored.recipient).toBe('n***@example.com');
     } finally {
       await picky.stop();
     }

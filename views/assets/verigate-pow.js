@@ -19,11 +19,11 @@
       for (let n = 0; n <= max; n++) {
         if ((await sha256Hex(c.salt + n)) === c.challenge) {
           input.value = btoa(JSON.stringify({ algorithm: c.algorithm, challenge: c.challenge, number: n, salt: c.salt, signature: c.signature }));
-          if (status) status.textContent = 'Ready.';
+          if (status) status.textContent = box.getAttribute('data-pow-ready') || '';
           return;
         }
       }
-      if (status) status.textContent = 'The check could not be completed. Reload the page to try again.';
+      if (status) status.textContent = box.getAttribute('data-pow-failed') || '';
     } finally {
       if (submit) submit.disabled = false;
     }

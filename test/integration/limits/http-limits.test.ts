@@ -51,7 +51,7 @@ describe('send limits on the resend route', () => {
     // The page says when to try again, without JavaScript.
     const page = await browser.post('/verify/resend').type('form').send({ _csrf: csrfFrom((await browser.get('/verify/pending')).text) }).expect(429);
     expect(page.text).toContain('Please wait a moment');
-    expect(page.text).toMatch(/try again in <strong>\d+ (minutes|seconds)<\/strong>/);
+    expect(page.text).toMatch(/<strong>You can try again in \d+ (hours?|minutes|seconds)\.<\/strong>/);
     expect(page.text).not.toMatch(/<script/i);
   });
 

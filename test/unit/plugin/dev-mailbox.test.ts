@@ -41,4 +41,19 @@ describe('devMailbox()', () => {
     const json = await request(app).get('/dev/mail').set('Accept', 'application/json').expect(200);
     expect(json.body).toEqual([expect.objectContaining({ to: 'a@x.test', subject: 'For a@x.test' })]);
   });
+
+  it('speaks the developer\'s language (Accept-Language), subject markup kept inert in the frame title', async () => {
+    const box = devMailbox({ environment: 'development' });
+    await box.transport.sendMail({ ...mail('a@x.test', 'Hallo'), subject: 'Bestätigen "<b>x</b>"' });
+    const app = express();
+    app.use('/dev/mail', box.router());
+    const page = await request(app).get('/dev/mail').set('Accept-Language', 'de').expect(200);
+    expect(page.text).toContain('<html lang="de">');
+    expect(page.text).toContain('<h1>Entwicklungs-Postfach</h1>');
+    expect(page.text).toContain('<dt>An</dt>');
+    expect(page.text).toContain('title="HTML-Fassung von „Bestätigen &#34;&lt;b&gt;x&lt;/b&gt;&#34;“"');
+    expect(page.headers['content-language']).toBe('de');
+    const english = await request(app).get('/dev/mail').expect(200);
+    expect(english.text).toContain('<h1>Dev mailbox</h1>');
+  });
 });
