@@ -27,6 +27,13 @@ import type { AuditQuery, AuditRecord } from '../src/audit/audit-event.ts';
 import type { ApiKeyAdmin } from '../src/service-api/api-keys.ts';
 import { createServiceRouter } from './service/service-router.ts';
 import { createWebI18n, type LocaleUser } from './i18n.ts';
+import { createBounceRouter, type BounceRouterOptions } from './bounce-router.ts';
+import type { BounceReport, BounceResult, BounceTarget, LiftResult, VerifiedAddress } from '../src/bounces/bounce-results.ts';
+import type { VerifiedAddressesOptions } from '../src/bounces/verified-addresses.ts';
+import { describeError } from '../src/logging/redact.ts';
+
+/** `vg.reportBounce`'s result: the core's, with the sessions ended for the users whose gate closed. */
+export type WebBounceResult = Exclude<BounceResult, { status: 'SUPPRESSED' }> | (Extract<BounceResult, { status: 'SUPPRESSED' }> & { sessionsEnded: number });
 
 /**
  * The language of a mail sent from your code: `locale` as a tag, or `req` to decide it as for a
@@ -90,6 +97,30 @@ export interface EmailVerification {
    * their open links and ends their sessions, so no cached gate stays open.
    */
   revoke(userId: UserId): Promise<RevokeResult & { sessionsEnded: number }>;
+  /**
+   * Deliverability feedback: a bounce or complaint for an address (`{ address }`, matched by
+   * canonical form) or for one mail (`{ messageId }`: its Message-ID `<outboxId@domain>`, the bare
+   * outbox id, or its VERP envelope sender). A hard bounce or a complaint (or the soft bounce that
+   * reaches `bounces.softThreshold`) suppresses the address: its verifications are withdrawn, its
+   * open links closed, the affected users' sessions ended (so no cached gate stays open), every
+   * later send to it refused (`ADDRESS_SUPPRESSED`) and queued mail to it skipped. Never throws for
+   * bad input: `INVALID_REPORT` with a `problem`.
+   */
+  reportBounce(target: BounceTarget, report: BounceReport): Promise<WebBounceResult>;
+  /** Lets mail go to a suppressed address again (its owner fixed the mailbox); its users verify anew. */
+  liftSuppression(address: string): Promise<LiftResult>;
+  /**
+   * Streams every verified (user, address) pair whose address is deliverable (not suppressed):
+   * `for await (const { userId, email, verifiedAt } of vg.verifiedAddresses())`. One query per
+   * `pageSize` rows (default 1000), keyset-paginated; memory holds one page.
+   */
+  verifiedAddresses(options?: VerifiedAddressesOptions): AsyncGenerator<VerifiedAddress, void, undefined>;
+  /**
+   * A route that takes signed bounce and complaint reports (verigate's generic JSON, signed like its
+   * webhooks), e.g. `app.use('/hooks/bounces', vg.bounceRouter({ secret }))`, mounted before any
+   * JSON body parser. Options are checked here (throws `VerigateConfigError`).
+   */
+  bounceRouter(options: BounceRouterOptions): Router;
   /** Resolves once the database is reachable and verigate's tables are migrated. Routes wait (or answer 503) until then. */
   ready(): Promise<void>;
   /** Database, Redis and outbox backlog at a glance (never throws). */
@@ -140,6 +171,21 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
   const mailLocale = (user: LocaleUser | null, opts: MailLanguage = {}) => web.catalogue.match(opts.locale) ?? i18n.localeOf(opts.req, user);
   const asLocaleUser = (user: VerigateUser): LocaleUser => ({ id: user?.id, email: user?.email ?? null });
 
+  async function reportBounce(target: BounceTarget, report: BounceReport): Promise<WebBounceResult> {
+    const result = await core.reportBounce(target, report);
+    if (result.status !== 'SUPPRESSED') return result;
+    // The pairs are gone already: a retry would find no one, so a failure here is logged, not thrown.
+    let sessionsEnded = 0;
+    for (const userKey of result.userIds) {
+      try {
+        sessionsEnded += await sessions.endSessions(userKey);
+      } catch (error) {
+        config.logger.error('a bounce withdrew a verification but the user\'s sessions could not be ended', { error: describeError(error) });
+      }
+    }
+    return { ...result, sessionsEnded };
+  }
+
   return Object.freeze({
     router: createRouter(deps, assets),
     requireVerified: createRequireVerified(deps),
@@ -165,6 +211,10 @@ export function emailVerification(options: VerigateOptions): EmailVerification {
       if (result.status !== 'REVOKED') return { ...result, sessionsEnded: 0 };
       return { ...result, sessionsEnded: await sessions.endSessions(result.userKey) };
     },
+    reportBounce,
+    liftSuppression: (address: string) => core.liftSuppression(address),
+    verifiedAddresses: (opts?: VerifiedAddressesOptions) => core.verifiedAddresses(opts),
+    bounceRouter: (opts: BounceRouterOptions) => createBounceRouter(opts, { report: reportBounce, logger: config.logger }),
     health: () => core.health(),
     healthHandler: ((req, res, next) => {
       core.health().then((report) => {

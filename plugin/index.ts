@@ -54,3 +54,10 @@ export { SERVICE_ERRORS, type ServiceErrorCode } from './service/service-errors.
 export { verifyWebhookSignature, SIGNATURE_HEADER, type WebhookVerification, type VerifyWebhookOptions } from '../src/events/webhook-signature.ts';
 export { EVENT_TYPES, EVENT_SCHEMA_VERSION, type VerigateEvent, type EventType, type EventData } from '../src/events/event-types.ts';
 export type { EventOptions, InboundEventOptions } from '../src/events/event-options.ts';
+export type { BounceKind, BounceTarget, BounceReport, BounceResult, BounceProblem, LiftResult, VerifiedAddress } from '../src/bounces/bounce-results.ts';
+export type { BounceOptions } from '../src/bounces/bounce-options.ts';
+export type { VerifiedAddressesOptions } from '../src/bounces/verified-addresses.ts';
+export type { BounceRouterOptions } from './bounce-router.ts';
+export type { WebBounceResult } from './email-verification.ts';
+export { verpAddress, outboxIdFromVerp } from '../src/bounces/verp.ts';
+export { signWebhook } from '../src/events/webhook-signature.ts';

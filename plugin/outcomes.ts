@@ -5,7 +5,7 @@ import type { MessageKey } from '../src/i18n/messages-en.ts';
 /** Every error code the HTTP layer can answer with. Stable: clients may switch on them. */
 export type ErrorCode =
   | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_USED' | 'TOKEN_SUPERSEDED'
-  | 'INVALID_EMAIL' | 'SAME_ADDRESS' | 'REAUTH_REQUIRED' | 'WRONG_PASSWORD' | 'CHANGE_STALE' | 'UNDO_STALE'
+  | 'INVALID_EMAIL' | 'ADDRESS_SUPPRESSED' | 'SAME_ADDRESS' | 'REAUTH_REQUIRED' | 'WRONG_PASSWORD' | 'CHANGE_STALE' | 'UNDO_STALE'
   | 'CODE_MALFORMED' | 'CODE_INVALID' | 'CODE_LOCKED' | 'CODE_EXPIRED'
   | 'CHALLENGE_FAILED' | 'CSRF_INVALID' | 'UNAUTHENTICATED' | 'EMAIL_NOT_VERIFIED' | 'EMAIL_REQUIRED' | 'INVALID_USER' | 'RATE_LIMITED'
   | 'PAYLOAD_TOO_LARGE' | 'INVALID_REQUEST' | 'NOT_FOUND' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR';
@@ -13,7 +13,7 @@ export type ErrorCode =
 /** The one table mapping error codes to HTTP statuses; the words are in the message catalogue (`error.<CODE>.title|message`). */
 export const ERRORS: Record<ErrorCode, { http: number }> = {
   TOKEN_INVALID: { http: 400 }, TOKEN_EXPIRED: { http: 410 }, TOKEN_USED: { http: 409 }, TOKEN_SUPERSEDED: { http: 410 },
-  INVALID_EMAIL: { http: 422 }, SAME_ADDRESS: { http: 422 }, REAUTH_REQUIRED: { http: 401 }, WRONG_PASSWORD: { http: 401 },
+  INVALID_EMAIL: { http: 422 }, ADDRESS_SUPPRESSED: { http: 422 }, SAME_ADDRESS: { http: 422 }, REAUTH_REQUIRED: { http: 401 }, WRONG_PASSWORD: { http: 401 },
   CHANGE_STALE: { http: 409 }, UNDO_STALE: { http: 409 },
   CODE_MALFORMED: { http: 400 }, CODE_INVALID: { http: 400 }, CODE_LOCKED: { http: 410 }, CODE_EXPIRED: { http: 410 },
   CHALLENGE_FAILED: { http: 400 }, CSRF_INVALID: { http: 403 }, UNAUTHENTICATED: { http: 401 }, EMAIL_NOT_VERIFIED: { http: 403 },

@@ -32,6 +32,10 @@ import { createEventWriter } from './events/event-sql.ts';
 import { createEventPublisher, type StreamWriter } from './events/event-publisher.ts';
 import { createInboundConsumer } from './events/inbound-consumer.ts';
 import { openBlockingRedis } from './events/blocking-redis.ts';
+import { createBounceReporter } from './bounces/report-bounce.ts';
+import type { BounceReport, BounceTarget } from './bounces/bounce-results.ts';
+import { verifiedAddresses, type VerifiedAddressesOptions } from './bounces/verified-addresses.ts';
+import { verpAddress } from './bounces/verp.ts';
 
 /**
  * The whole framework-free core, assembled in one place. The Express adapter only adds HTTP on
@@ -49,12 +53,14 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
   // Every 429 passes through the limiter: wrapped once here, every path reports it.
   const limiter = auditedLimiter(redis.limiter, audit);
   const purgeJob = createPurgeJob({ db, clock: config.clock, logger: config.logger, retentionMs: config.retentionMs,
-    sessionLifetimeMs: config.sessionLifetimeMs, auditRetentionMs: config.audit.retentionMs });
+    sessionLifetimeMs: config.sessionLifetimeMs, auditRetentionMs: config.audit.retentionMs, softWindowMs: config.bounces.softWindowMs });
+  const { verp } = config.bounces;
   const worker = createOutboxWorker({
     db, sealKey: keys.outboxSeal, transport: mail.transport, from: config.mail.from,
     logger: config.logger, settings: config.worker, onPoll: purgeJob.runIfDue,
     onDead: (event) => runHook(config.logger, 'onEmailDead', config.hooks.onEmailDead, event),
     events: config.events && createEventPublisher(config.events, redis.client as unknown as StreamWriter | undefined),
+    envelopeFrom: verp ? (outboxId) => verpAddress(verp, outboxId) : undefined,
   });
   const onQueued = () => worker.kick();
   const events = createEventWriter(config.events?.sinks);
@@ -71,6 +77,7 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     ...shared,
     allow: async (recipientKey) => (await refusalOf(limiter, [{ rule: 'sendsPerRecipient', key: recipientKey }])) ?? { ok: true },
   });
+  const bounces = createBounceReporter(shared);
   const runSql = <T>(work: (ctx: SqlContext) => Promise<T>) => db.run(work);
   let listening: Promise<Listening | undefined> | undefined;
   if (config.worker.autoStart) {
@@ -113,6 +120,15 @@ export function createVerigateCore(options: CoreOptions, deps: { createRenderer:
     inbound,
     /** HMAC key the web layer signs browser-held values with (the result page's outcome); never leaves the process. */
     pageSignKey: keys.pageSign,
+    /**
+     * A bounce or complaint for an address (or the mail, by Message-ID / outbox id): suppresses the
+     * address as the kind and the soft threshold say; the web layer ends the sessions of `userIds`.
+     */
+    reportBounce: (target: BounceTarget, report: BounceReport) => bounces.report(target, report),
+    /** Lets mail go to a suppressed address again. */
+    liftSuppression: (address: unknown) => bounces.lift(address),
+    /** Streams the verified pairs whose address is not suppressed (keyset pages). */
+    verifiedAddresses: (options?: VerifiedAddressesOptions) => verifiedAddresses(db, options),
     /** Withdraws a user's verifications and closes their open links; the web layer ends their sessions. */
     revoke: (userId: UserId) => revokeVerification(db, userId),
     /** Database, Redis and outbox backlog at a glance; never throws. */

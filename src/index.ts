@@ -53,3 +53,8 @@ export type { ServiceApi, VerificationState, StateResult, ServiceSendResult } fr
 export { verifyWebhookSignature, SIGNATURE_HEADER, type WebhookVerification, type VerifyWebhookOptions } from './events/webhook-signature.ts';
 export { EVENT_TYPES, EVENT_SCHEMA_VERSION, type VerigateEvent, type EventType, type EventData } from './events/event-types.ts';
 export type { EventOptions, InboundEventOptions } from './events/event-options.ts';
+export { BOUNCE_KINDS, type BounceKind, type BounceTarget, type BounceReport, type BounceResult, type BounceProblem, type LiftResult, type VerifiedAddress } from './bounces/bounce-results.ts';
+export type { BounceOptions } from './bounces/bounce-options.ts';
+export type { VerifiedAddressesOptions } from './bounces/verified-addresses.ts';
+export { verpAddress, outboxIdFromVerp } from './bounces/verp.ts';
+export { signWebhook } from './events/webhook-signature.ts';

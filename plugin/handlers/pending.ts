@@ -15,10 +15,11 @@ import { renderResendPage } from './anonymous-resend.ts';
  * a form for the code from the mail, and a resend button. `problem` is a refused code.
  */
 export async function renderPending(req: Request, res: Response, deps: HandlerDeps, user: RequestUser,
-  problem?: { code: string; message: string; status: number }): Promise<void> {
+  problem?: { code: string; message: string; status: number }, status = problem?.status ?? 200): Promise<void> {
   const { config, verification, addresses, respond, csrf } = deps;
-  const [change, linkExpiry, verified] = await Promise.all([
-    addresses.pending(user), verification.openLinkExpiry(user), verification.isVerified({ id: user.id, email: user.email })]);
+  const [change, linkExpiry, verified, suppressed] = await Promise.all([
+    addresses.pending(user), verification.openLinkExpiry(user), verification.isVerified({ id: user.id, email: user.email }),
+    verification.isAddressSuppressed(user.email)]);
   if (user.email === null && !change) {
     if (wantsJson(req)) return respond.fail(req, res, 'EMAIL_REQUIRED', { details: { addEmailUrl: routerPath(config, '/email') } });
     return res.redirect(303, routerPath(config, '/email'));
@@ -28,6 +29,8 @@ export async function renderPending(req: Request, res: Response, deps: HandlerDe
     return void res.json({
       status: verified ? 'CHANGE_PENDING' : 'PENDING', email: user.email, verified, linkSent: linkExpiry !== null,
       pendingEmail: change?.email ?? null, csrfToken: token.value,
+      // Mail to the address bounced or drew a complaint: nothing more is sent to it; a new address is the way on.
+      suppressed: suppressed && !verified,
     });
   }
   return respond.page(res, 'verify-pending', {
@@ -36,6 +39,7 @@ export async function renderPending(req: Request, res: Response, deps: HandlerDe
     verified,
     linkSent: linkExpiry !== null,
     pendingEmail: change?.email ?? null,
+    suppressed: suppressed && !verified,
     flash: takeFlash(req),
     csrf: token,
     action: routerPath(config, '/resend'),
@@ -43,7 +47,7 @@ export async function renderPending(req: Request, res: Response, deps: HandlerDe
     codeFor: change ? 'change' : 'verify',
     problem: problem ?? null,
     changeUrl: config.users?.setEmail ? routerPath(config, '/email') : null,
-  }, problem?.status ?? 200);
+  }, status);
 }
 
 /** GET /pending — "check your inbox"; a verified user is sent on to where they were going. */

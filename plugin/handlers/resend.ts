@@ -6,6 +6,7 @@ import { requireSessionBag } from '../session-bag.ts';
 import { isVerifiedForRequest } from '../verified-session.ts';
 import { continueUrl, signedInUser, type HandlerDeps } from './deps.ts';
 import { anonymousResend, renderResendPage } from './anonymous-resend.ts';
+import { renderPending } from './pending.ts';
 
 /** POST /resend — session-bound, so CSRF-protected. Supersedes the user's older link. */
 export function resendHandler(deps: HandlerDeps) {
@@ -32,6 +33,10 @@ export function resendHandler(deps: HandlerDeps) {
         return respond.fail(req, res, 'EMAIL_REQUIRED', { details: { addEmailUrl: routerPath(config, '/email') } });
       case 'INVALID_EMAIL':
         return respond.fail(req, res, 'INVALID_EMAIL', { message: respond.text(req, addressProblemKey(result.problem)) });
+      case 'ADDRESS_SUPPRESSED':
+        // The pending page says so and leads to the change form; JSON clients get where that is.
+        if (wantsJson(req)) return respond.fail(req, res, 'ADDRESS_SUPPRESSED', { details: { changeUrl: config.users?.setEmail ? routerPath(config, '/email') : null } });
+        return renderPending(req, res, deps, user, undefined, 422);
       case 'RATE_LIMITED':
         return respond.fail(req, res, 'RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
       case 'INVALID_USER':

@@ -10,6 +10,7 @@ export const SERVICE_ERRORS = {
   METHOD_NOT_ALLOWED: { http: 405, message: 'Use GET or POST on this route.' },
   ALREADY_VERIFIED: { http: 409, message: 'The user’s current address is already verified; nothing was sent.' },
   NO_EMAIL: { http: 409, message: 'The user has no address on file; nothing was sent.' },
+  ADDRESS_SUPPRESSED: { http: 409, message: 'Mail to the user’s address bounced or drew a complaint, so nothing is sent to it; the user must give another address.' },
   EMAIL_MISMATCH: { http: 409, message: 'That is not the user’s current address; mail only goes to the address on file.' },
   PAYLOAD_TOO_LARGE: { http: 413, message: 'The body is larger than this API accepts (16 kB).' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, message: 'Send the body as application/json.' },

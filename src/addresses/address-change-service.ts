@@ -18,6 +18,7 @@ import { createChangeConfirmation } from './change-confirmation.ts';
 import { createCode, formatCode, hashCode } from '../tokens/code.ts';
 import { noAudit, type AuditTrail } from '../audit/audit-trail.ts';
 import type { EventWriter } from '../events/event-sql.ts';
+import { isSuppressed } from '../bounces/suppression-store.ts';
 
 export interface AddressChangeDeps {
   config: ResolvedConfig;
@@ -91,6 +92,11 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     const denied = await reauthenticate(user, id.key, input);
     if (denied?.status === 'WRONG_PASSWORD') await failed('WRONG_PASSWORD');
     if (denied) return denied;
+    // After re-authentication: whether an address bounced here is no one's business but the account's.
+    if (await db.run((ctx) => isSuppressed(ctx, parsed.canonical), input.within)) {
+      await failed('ADDRESS_SUPPRESSED');
+      return { status: 'ADDRESS_SUPPRESSED' };
+    }
     const limited = await refusalOf(deps.limiter, sendChecks(id.key, parsed.limitKey, input));
     if (limited) return limited;
 

@@ -7,6 +7,8 @@ export type StartChangeResult =
   | { status: 'INVALID_USER' }
   | { status: 'INVALID_EMAIL'; problem: AddressProblem }
   | { status: 'SAME_ADDRESS' }
+  /** Mail to the new address bounced for good or drew a complaint: nothing is sent to it. */
+  | { status: 'ADDRESS_SUPPRESSED' }
   /** A change of an existing address needs the current password (or a recent sign-in). */
   | { status: 'REAUTH_REQUIRED' }
   | { status: 'WRONG_PASSWORD' }

@@ -5,6 +5,7 @@
 export const AUDIT_EVENTS = [
   'verification.sent', 'verification.confirmed', 'verification.failed', 'verification.limited',
   'email.changed', 'email.reverted', 'service.call',
+  'email.bounced', 'email.complained', 'email.suppression_lifted',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];

@@ -10,6 +10,7 @@ import type { LimitOptions } from '../limits/limit-options.ts';
 import type { RedisHashCommands } from '../sessions/session-index.ts';
 import type { AuditOptions } from '../audit/audit-options.ts';
 import type { EventOptions, InboundEventOptions } from '../events/event-options.ts';
+import type { BounceOptions } from '../bounces/bounce-options.ts';
 
 /** An ioredis `Redis` or `Cluster` (verigate calls plain commands on it and never closes it). */
 export type RedisClientLike = RedisHashCommands & { status?: string };
@@ -34,6 +35,11 @@ export interface VerigateHooks {
   onEmailChangeReverted?: (event: { userId: UserId; email: string; revertedEmail: string }) => void | Promise<void>;
   /** An email was parked as dead after its last attempt (or a permanent refusal); `recipient` is masked, `error` scrubbed. */
   onEmailDead?: (event: { outboxId: string; kind: string; recipient: string; attempts: number; error: string }) => void | Promise<void>;
+  /**
+   * A bounce or complaint left `email` (canonical) suppressed, and withdrew its verification from
+   * `userIds` (stored forms), e.g. to clear your own `emailVerified` column set in `onVerified`.
+   */
+  onAddressSuppressed?: (event: { email: string; kind: 'hard' | 'soft' | 'complaint'; userIds: string[] }) => void | Promise<void>;
 }
 
 export interface MailOptions {
@@ -165,4 +171,9 @@ export interface CoreOptions {
   events?: EventOptions;
   /** Read `user.registered` events from a Redis Stream and send each new user a verification. Default: off. */
   inboundEvents?: InboundEventOptions;
+  /**
+   * Deliverability feedback (`reportBounce`): how many soft bounces within how long suppress an
+   * address, and VERP envelope senders. Default `{ softThreshold: 3, softWindow: '7d' }`, VERP off.
+   */
+  bounces?: BounceOptions;
 }

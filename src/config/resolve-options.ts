@@ -10,12 +10,13 @@ import { resolveLimitOptions } from '../limits/limit-options.ts';
 import { resolveAuditOptions } from '../audit/audit-options.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
 import { resolveEventOptions, resolveInboundOptions } from '../events/event-options.ts';
+import { resolveBounceOptions } from '../bounces/bounce-options.ts';
 
 export const CORE_KEYS = ['baseUrl', 'secret', 'em', 'database', 'migrate', 'databaseTimeout', 'mail', 'tokenTtl', 'undoTtl',
   'environment', 'appName', 'addresses', 'users', 'redis', 'limits', 'redisPrefix', 'redisTimeout', 'sessionLifetime', 'sessionIndex', 'hooks', 'logger', 'clock', 'worker', 'retention', 'audit',
-  'events', 'inboundEvents'] as const;
+  'events', 'inboundEvents', 'bounces'] as const;
 const MAIL_KEYS = ['from', 'transport'] as const;
-const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead'] as const;
+const HOOK_KEYS = ['onVerificationSent', 'onVerified', 'onEmailChanged', 'onEmailChangeReverted', 'onEmailDead', 'onAddressSuppressed'] as const;
 const USER_STORE_KEYS = ['setEmail', 'verifyPassword', 'isEmailTaken', 'findByEmail', 'findById'] as const;
 const WORKER_KEYS = ['autoStart', 'pollInterval', 'maxAttempts', 'retryBase', 'batchSize', 'sendTimeout', 'lease', 'listen'] as const;
 
@@ -188,6 +189,7 @@ export function resolveOptions(options: CoreOptions, extraKeys: readonly string[
     clock: options.clock ?? systemClock,
     retentionMs: duration('retention', options.retention, '7d'),
     audit: resolveAuditOptions(options.audit),
+    bounces: resolveBounceOptions(options.bounces),
     worker: Object.freeze({
       autoStart: bool('worker.autoStart', worker.autoStart, true, 'VERIGATE_INVALID_WORKER'),
       pollIntervalMs: duration('worker.pollInterval', worker.pollInterval, '2s'),

@@ -9,6 +9,7 @@ import type { Environment, RedisOption, VerigateHooks } from './options.ts';
 import type { ResolvedLimits } from '../limits/limit-options.ts';
 import type { ResolvedAudit } from '../audit/audit-options.ts';
 import type { ResolvedEvents, ResolvedInboundEvents } from '../events/event-options.ts';
+import type { ResolvedBounces } from '../bounces/bounce-options.ts';
 
 /** Core options after validation and defaults: frozen, and free of the secret so it may be inspected safely. */
 export interface ResolvedConfig {
@@ -53,4 +54,5 @@ export interface ResolvedConfig {
   /** Event sinks; absent when no events are published. */
   readonly events?: ResolvedEvents;
   readonly inboundEvents?: ResolvedInboundEvents;
+  readonly bounces: ResolvedBounces;
 }

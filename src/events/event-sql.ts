@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlContext } from '../db/sql-context.ts';
 import type { TokenPurpose } from '../tokens/token-purpose.ts';
+import { OUTBOX_CHANNEL } from '../outbox/outbox-channel.ts';
 import { EVENT_SCHEMA_VERSION, type EventSink, type EventType } from './event-types.ts';
 
 /** An event about to be written: one outbox row per sink, all carrying the same event id. */
@@ -80,4 +81,21 @@ export function eventInsertSql(source: string, first: number): string {
 export async function withdrawEvent(ctx: SqlContext, event: PlannedEvent | null): Promise<void> {
   if (!event) return;
   await ctx.query('delete from verigate_outbox where id = any($1::uuid[])', [event.outboxIds]);
+}
+
+/**
+ * Writes a planned event whose data the caller built (events about an address rather than a token
+ * row: `email.bounced`, `email.complained`), inside the caller's transaction, so it commits with
+ * the change it announces. Wakes listening workers on commit.
+ */
+export async function insertEvent(ctx: SqlContext, event: PlannedEvent | null, data: Record<string, unknown>): Promise<void> {
+  if (!event) return;
+  await ctx.query(`with events as (
+      insert into verigate_outbox (id, channel, kind, recipient, payload, status, attempts, next_attempt_at, created_at, updated_at)
+      select s.outbox_id, s.sink, $1::text, s.sink,
+             json_build_object('id', $2::text, 'type', $1::text, 'version', ${EVENT_SCHEMA_VERSION}, 'occurredAt', ${iso('now()')}, 'data', $5::json)::text,
+             'pending', 0, now(), now(), now()
+      from unnest($3::uuid[], $4::text[]) as s(outbox_id, sink)
+      returning 1)
+    select pg_notify('${OUTBOX_CHANNEL}', '') from events limit 1`, [...eventParams(event), JSON.stringify(data)]);
 }

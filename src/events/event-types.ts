@@ -4,7 +4,8 @@ import type { UserIdType } from '../users/user-id.ts';
 export const EVENT_SCHEMA_VERSION = 1;
 
 /** What verigate tells other services, each written to the outbox by the statement that makes the change. */
-export const EVENT_TYPES = ['email.verification_sent', 'email.verified', 'email.change_requested', 'email.changed', 'email.change_reverted'] as const;
+export const EVENT_TYPES = ['email.verification_sent', 'email.verified', 'email.change_requested', 'email.changed', 'email.change_reverted',
+  'email.bounced', 'email.complained'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Where events go: a Redis Stream and/or a signed webhook. Also the outbox `channel` of their rows (mail rows are `'mail'`). */
@@ -29,6 +30,14 @@ export interface EventData {
   'email.changed': EventUser & { previousEmail: string | null; email: string };
   /** The owner of the previous address used the undo link: `email` is the account's (verified) address again, `revertedEmail` is gone. */
   'email.change_reverted': EventUser & { email: string; revertedEmail: string };
+  /**
+   * Mail to `email` bounced for good (`kind: 'hard'`, or `'soft'` once soft bounces reached the
+   * threshold): verigate sends nothing more to it and withdrew its verification from `userIds`
+   * (stored forms; empty when nobody had it verified). About an address, not one user.
+   */
+  'email.bounced': { email: string; kind: 'hard' | 'soft'; reason: string | null; userIds: string[] };
+  /** The recipient of `email` reported a mail as spam: suppressed and withdrawn as for a bounce. */
+  'email.complained': { email: string; reason: string | null; userIds: string[] };
 }
 
 /** One event, as the JSON body of a webhook and the `payload` field of a stream entry. */

@@ -22,6 +22,8 @@ export const de: Messages = {
   'pending.codeSubmit': 'Mit Code bestätigen',
   'pending.useDifferent': 'Eine andere E-Mail-Adresse verwenden',
   'pending.enterDifferent': 'Eine andere Adresse eingeben',
+  'pending.suppressed': 'Unsere E-Mails an {email, strong} konnten nicht zugestellt werden. Bitte verwenden Sie eine andere Adresse.',
+  'pending.suppressedElsewhere': 'Unsere E-Mails an {email, strong} konnten nicht zugestellt werden. Bitte ändern Sie die Adresse in Ihren Kontoeinstellungen.',
 
   'confirm.title': 'Bestätigen Sie Ihre E-Mail-Adresse',
   'confirm.intro': 'Klicken Sie auf die Schaltfläche, um diese Adresse für {appName} zu bestätigen.',
@@ -80,6 +82,8 @@ export const de: Messages = {
   'error.TOKEN_SUPERSEDED.message': 'Sie haben nach dieser E-Mail eine weitere angefordert, daher funktioniert dieser Link nicht mehr. Verwenden Sie die neueste E-Mail oder fordern Sie einen neuen Link an.',
   'error.INVALID_EMAIL.title': 'Diese E-Mail-Adresse kann nicht verwendet werden',
   'error.INVALID_EMAIL.message': 'Prüfen Sie die Adresse und versuchen Sie es erneut.',
+  'error.ADDRESS_SUPPRESSED.title': 'An diese Adresse können wir nicht zustellen',
+  'error.ADDRESS_SUPPRESSED.message': 'Unsere E-Mails an diese Adresse konnten nicht zugestellt werden. Bitte verwenden Sie eine andere Adresse.',
   'error.SAME_ADDRESS.title': 'Das ist Ihre aktuelle Adresse',
   'error.SAME_ADDRESS.message': 'Geben Sie eine andere Adresse ein oder behalten Sie Ihre bisherige.',
   'error.REAUTH_REQUIRED.title': 'Geben Sie Ihr Passwort ein',

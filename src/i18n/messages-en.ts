@@ -24,6 +24,8 @@ export const en = {
   'pending.codeSubmit': 'Confirm with code',
   'pending.useDifferent': 'Use a different email address',
   'pending.enterDifferent': 'Enter a different address',
+  'pending.suppressed': 'We could not deliver our emails to {email, strong}. Please use another address.',
+  'pending.suppressedElsewhere': 'We could not deliver our emails to {email, strong}. Please change the address in your account settings.',
 
   'confirm.title': 'Confirm your email address',
   'confirm.intro': 'Press the button to confirm this address for {appName}.',
@@ -82,6 +84,8 @@ export const en = {
   'error.TOKEN_SUPERSEDED.message': 'You asked for another email after this one, so this link no longer works. Use the newest email, or ask for a new one.',
   'error.INVALID_EMAIL.title': 'This email address cannot be used',
   'error.INVALID_EMAIL.message': 'Check the address and try again.',
+  'error.ADDRESS_SUPPRESSED.title': 'We could not deliver to this address',
+  'error.ADDRESS_SUPPRESSED.message': 'Our emails to this address could not be delivered. Please use another address.',
   'error.SAME_ADDRESS.title': 'That is your current address',
   'error.SAME_ADDRESS.message': 'Enter a different address, or keep the one you have.',
   'error.REAUTH_REQUIRED.title': 'Enter your password',

@@ -14,12 +14,12 @@ export interface PurgeJob {
 }
 
 /** Deletes are idempotent, so several app instances may each run this without coordination. */
-export function createPurgeJob(deps: { db: DbAccess; clock: Clock; logger: Logger; retentionMs: number; sessionLifetimeMs: number; auditRetentionMs?: number }): PurgeJob {
+export function createPurgeJob(deps: { db: DbAccess; clock: Clock; logger: Logger; retentionMs: number; sessionLifetimeMs: number; auditRetentionMs?: number; softWindowMs?: number }): PurgeJob {
   let lastRun = -Infinity;
   const run = async () => {
     lastRun = deps.clock.now().getTime();
-    const result = await purgeExpired(deps.db, deps.retentionMs, deps.sessionLifetimeMs, deps.auditRetentionMs);
-    if (result.tokens || result.messages || result.sessions || result.audit || result.inboundEvents) deps.logger.info('purged old rows', { ...result });
+    const result = await purgeExpired(deps.db, deps.retentionMs, deps.sessionLifetimeMs, deps.auditRetentionMs, deps.softWindowMs);
+    if (result.tokens || result.messages || result.sessions || result.audit || result.inboundEvents || result.softBounces) deps.logger.info('purged old rows', { ...result });
     return result;
   };
   return {

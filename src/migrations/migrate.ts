@@ -5,10 +5,12 @@ import { oneOpenTokenMigration } from './0002-one-open-token.ts';
 import { sessionIndexMigration } from './0003-session-index.ts';
 import { eventsMigration } from './0004-events.ts';
 import { serviceApiAuditMigration } from './0005-service-api-audit.ts';
+import { bouncesMigration } from './0006-bounces.ts';
 import type { VerigateMigration } from './migration.ts';
 
 /** Every schema step verigate ships, oldest first. */
-export const verigateMigrations: readonly VerigateMigration[] = [initialMigration, oneOpenTokenMigration, sessionIndexMigration, eventsMigration, serviceApiAuditMigration];
+export const verigateMigrations: readonly VerigateMigration[] = [initialMigration, oneOpenTokenMigration, sessionIndexMigration, eventsMigration, serviceApiAuditMigration,
+  bouncesMigration];
 
 // Arbitrary constant: serialises concurrent migrators (several app instances starting at once).
 const LOCK_KEY = 727_451_390;

@@ -62,11 +62,32 @@ export async function claimDue(ctx: SqlContext, batchSize: number, leaseMs: numb
     returning id, channel, kind, recipient, payload, attempts`, [Math.round(leaseMs), batchSize, channels]);
 }
 
-/** Delivered: the payload (a mail's link, an event's address) is erased and a mail's recipient kept only masked. */
-export async function markSent(ctx: SqlContext, id: string, recipient: string): Promise<void> {
+/**
+ * Delivered: the payload (a mail's link, an event's address) is erased and a mail's recipient kept
+ * only masked, plus sealed (`recipientSealed`, the canonical address under the outbox key) so a
+ * bounce reported later by Message-ID can still name the address; both go with the row at the purge.
+ */
+export async function markSent(ctx: SqlContext, id: string, recipient: string, recipientSealed: string | null = null): Promise<void> {
   await ctx.query(`update verigate_outbox set status = 'sent', payload = null, sent_at = now(),
     recipient = case when channel = 'mail' then $2 else recipient end,
-    updated_at = now(), last_error = null where id = $1 and status = 'pending'`, [id, maskEmail(recipient)]);
+    recipient_sealed = case when channel = 'mail' then $3 end,
+    updated_at = now(), last_error = null where id = $1 and status = 'pending'`, [id, maskEmail(recipient), recipientSealed]);
+}
+
+/** Mails to suppressed addresses, claimed but never to be sent: parked as `suppressed`, scrubbed like a dead mail. */
+export async function markSuppressed(ctx: SqlContext, rows: readonly { id: string; recipient: string }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await ctx.query(`update verigate_outbox as o set status = 'suppressed', payload = null, recipient = m.masked,
+    last_error = 'ADDRESS_SUPPRESSED', updated_at = now()
+    from unnest($1::uuid[], $2::text[]) as m(id, masked) where o.id = m.id and o.status = 'pending'`,
+  [rows.map((r) => r.id), rows.map((r) => maskEmail(r.recipient))]);
+}
+
+/** A mail row by id, for a bounce report: its recipient in clear while pending, else only sealed (null once purged or before migration 0006). */
+export async function findMail(ctx: SqlContext, id: string): Promise<{ status: string; recipient: string; recipientSealed: string | null } | null> {
+  const [row] = await ctx.query<{ status: string; recipient: string; recipient_sealed: string | null }>(
+    `select status, recipient, recipient_sealed from verigate_outbox where id = $1 and channel = 'mail'`, [id]);
+  return row ? { status: row.status, recipient: row.recipient, recipientSealed: row.recipient_sealed } : null;
 }
 
 /**

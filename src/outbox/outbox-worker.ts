@@ -1,11 +1,13 @@
 import type { DbAccess } from '../db/db-access.ts';
-import { open } from '../crypto/seal.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailTransport, RenderedEmail } from '../ports/mail.ts';
 import { retryDelayMs } from './backoff.ts';
 import { describeError } from '../logging/redact.ts';
 import { claimDue, markFailed, markSent, type ClaimedMail } from './outbox-store.ts';
 import { maskEmail } from '../logging/mask-email.ts';
+import { open, seal } from '../crypto/seal.ts';
+import { canonicalEmail } from '../email/email-address.ts';
+import { skipSuppressed } from '../bounces/outbox-suppression.ts';
 
 export interface OutboxWorkerDeps {
   /** Where the outbox lives (each statement bounded by the database timeout). */
@@ -28,6 +30,8 @@ export interface OutboxWorkerDeps {
   onDead?: (event: { outboxId: string; kind: string; recipient: string; attempts: number; error: string }) => Promise<void>;
   /** Delivers event rows of its channels (sinks); they share the mail's claim, lease, backoff and dead-lettering. */
   events?: OutboxEventChannels;
+  /** VERP: the envelope sender of a mail, from its outbox id (`bounces+<id>@example.com`). Default: `from`'s address. */
+  envelopeFrom?: (outboxId: string) => string;
 }
 
 /** Whatever delivers outbox rows that are not mail (verigate's event sinks). */
@@ -99,7 +103,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const { locale, ...message } = open<RenderedEmail>(deps.sealKey, row.payload);
     const messageId = `<${row.id}@${messageDomain}>`;
     const headers = locale ? { headers: { 'Content-Language': locale } } : {};
-    return deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message, ...headers });
+    const envelope = deps.envelopeFrom ? { envelope: { from: deps.envelopeFrom(row.id), to: row.recipient } } : {};
+    return deps.transport.sendMail({ from: deps.from, to: row.recipient, messageId, ...message, ...headers, ...envelope });
   }
 
   /** Sending and recording are separate: a failed bookkeeping write must not count as a failed send. */
@@ -111,15 +116,18 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       return false;
     }
     // If this write fails the lease expires and the message is sent again: a duplicate, never a loss.
-    await db.run((ctx) => markSent(ctx, row.id, row.recipient));
+    // A mail keeps its address sealed, so a bounce reported by Message-ID later can name it.
+    const sealed = row.channel === 'mail' ? seal(deps.sealKey, canonicalEmail(row.recipient)) : null;
+    await db.run((ctx) => markSent(ctx, row.id, row.recipient, sealed));
     return true;
   }
 
   async function runRound(): Promise<number> {
     let sent = 0;
     while (!closed) {
-      const rows = await db.run((ctx) => claimDue(ctx, settings.batchSize, settings.leaseMs, channels));
-      if (rows.length === 0) break;
+      const claimed = await db.run((ctx) => claimDue(ctx, settings.batchSize, settings.leaseMs, channels));
+      if (claimed.length === 0) break;
+      const rows = await skipSuppressed(db, claimed, logger);
       const results = await Promise.allSettled(rows.map(deliver));
       sent += results.filter((r) => r.status === 'fulfilled' && r.value).length;
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -16,6 +16,8 @@ export interface OutgoingMail extends RenderedEmail {
   messageId?: string;
   /** e.g. `{ 'Content-Language': 'de' }`. */
   headers?: Record<string, string>;
+  /** The SMTP envelope, when it differs from the headers: with VERP, `from` is `bounces+<outboxId>@…`. */
+  envelope?: { from: string; to: string };
 }
 
 /** Anything that can send a message, such as a nodemailer transporter. */

@@ -37,6 +37,8 @@ export type ServiceSendResult =
   | { status: 'ALREADY_VERIFIED' }
   /** The user has no address on file and none can be given for them. */
   | { status: 'NO_EMAIL' }
+  /** Mail to the user's address bounced for good or drew a complaint: nothing is sent to it. */
+  | { status: 'ADDRESS_SUPPRESSED' }
   | { status: 'RATE_LIMITED'; retryAfterSeconds: number }
   | LookupFailure;
 

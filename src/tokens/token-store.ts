@@ -212,3 +212,11 @@ export async function findOpenToken(ctx: SqlContext, userId: string, purpose: To
     order by created_at desc limit 1`, [userId, purpose]);
   return row ? { email: row.email, newEmail: row.new_email, expiresAt: new Date(row.expires_at) } : null;
 }
+
+/** Closes every open link bound to an address (a verify link to it, a change link to it as the new address); returns their users' ids. */
+export async function supersedeOpenTokensTo(ctx: SqlContext, email: string): Promise<string[]> {
+  const rows = await ctx.query<{ user_id: string }>(`update verigate_token set superseded_at = now()
+    where coalesce(new_email, email) = $1 and used_at is null and superseded_at is null and purpose in ('verify', 'email_change')
+    returning user_id`, [email]);
+  return rows.map((row) => row.user_id);
+}

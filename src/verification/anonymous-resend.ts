@@ -5,7 +5,7 @@ import { refusalOf, type LimitContext, type Refusal } from './send-limits.ts';
 import type { VerificationService } from './verification-service.ts';
 
 /** What happened, for logs and tests only: the person asking is told the same in every case. */
-export type AnonymousResendOutcome = 'SENT' | 'UNKNOWN_ADDRESS' | 'ALREADY_VERIFIED' | 'NOT_SENT';
+export type AnonymousResendOutcome = 'SENT' | 'UNKNOWN_ADDRESS' | 'ALREADY_VERIFIED' | 'ADDRESS_SUPPRESSED' | 'NOT_SENT';
 
 /**
  * "Send me a new link" from someone who is not signed in (lost the mail, another device). Two
@@ -34,7 +34,8 @@ export function createAnonymousResend(config: ResolvedConfig, verification: Veri
     if (!user || !user.email) return 'UNKNOWN_ADDRESS';
     // The recipient and IP were counted by admit(); the per-user allowance still applies.
     const result = await verification.issue({ id: user.id, email: user.email }, { recipientCounted: true, locale: options.locale });
-    return result.status === 'SENT' ? 'SENT' : result.status === 'ALREADY_VERIFIED' ? 'ALREADY_VERIFIED' : 'NOT_SENT';
+    // A suppressed address is refused like every send to it, and the visitor is told nothing more than for any address.
+    return result.status === 'SENT' || result.status === 'ALREADY_VERIFIED' || result.status === 'ADDRESS_SUPPRESSED' ? result.status : 'NOT_SENT';
   }
 
   return { admit, send, enabled: () => typeof config.users?.findByEmail === 'function' };

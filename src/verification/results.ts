@@ -11,6 +11,8 @@ export type IssueResult =
   /** The user has no address on file: ask for one (add-email) instead. */
   | { status: 'NO_EMAIL' }
   | { status: 'INVALID_EMAIL'; problem: AddressProblem }
+  /** Mail to the address bounced for good or drew a complaint: nothing is sent to it; ask for another address. */
+  | { status: 'ADDRESS_SUPPRESSED' }
   /** The id is missing or of an unusable type; a host bug, reported as a value so it never becomes a 500. */
   | { status: 'INVALID_USER' }
   | { status: 'RATE_LIMITED'; retryAfterSeconds: number };

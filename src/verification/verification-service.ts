@@ -19,6 +19,7 @@ import type { CodeResult, ConfirmResult, IssueResult } from './results.ts';
 import type { AuditContext } from '../audit/audit-event.ts';
 import { noAudit, type AuditTrail } from '../audit/audit-trail.ts';
 import type { EventWriter } from '../events/event-sql.ts';
+import { isSuppressed } from '../bounces/suppression-store.ts';
 
 export interface VerificationServiceDeps {
   config: ResolvedConfig;
@@ -85,6 +86,11 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     if (!parsed.ok) {
       await audit.record({ event: 'verification.failed', ...who, email: user.email, outcome: 'failed', reason: 'INVALID_EMAIL', detail: { flow: 'send', problem: parsed.problem } });
       return { status: 'INVALID_EMAIL', problem: parsed.problem };
+    }
+    // Mail there bounced or drew a complaint: refused before any allowance is spent on it.
+    if (await db.run((ctx) => isSuppressed(ctx, parsed.canonical), options.within)) {
+      await audit.record({ event: 'verification.failed', ...who, email: user.email, outcome: 'failed', reason: 'ADDRESS_SUPPRESSED', detail: { flow: 'send' } });
+      return { status: 'ADDRESS_SUPPRESSED' };
     }
     const refused = await refusalOf(deps.limiter, sendChecks(id.key, parsed.limitKey, options));
     if (refused) return refused;
@@ -179,5 +185,11 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     return open && open.email === parsed.canonical ? open.expiresAt : null;
   }
 
-  return { issue, confirm, confirmCode, isVerified, openLinkExpiry, /** For callers that already hold the normalised id and canonical form. */ isPairVerified };
+  /** Whether mail to this address (any spelling) is refused because it bounced or drew a complaint. */
+  async function isAddressSuppressed(email: string | null): Promise<boolean> {
+    const parsed = typeof email === 'string' ? parseEmailAddress(email) : null;
+    return parsed?.ok === true && db.run((ctx) => isSuppressed(ctx, parsed.canonical));
+  }
+
+  return { issue, confirm, confirmCode, isVerified, openLinkExpiry, isAddressSuppressed, /** For callers that already hold the normalised id and canonical form. */ isPairVerified };
 }

@@ -72,8 +72,8 @@ async function streamEntries(): Promise<Array<{ fields: Record<string, string>; 
     return { fields, event: JSON.parse(fields.payload) as VerigateEvent };
   });
 }
-const streamEventsOf = async (userId: string) => (await streamEntries()).map((e) => e.event).filter((e) => e.data.userId === userId);
-const hookEventsOf = (userId: string) => receiver.requests.map((r) => JSON.parse(r.body) as VerigateEvent).filter((e) => e.data.userId === userId);
+const streamEventsOf = async (userId: string) => (await streamEntries()).map((e) => e.event).filter((e) => 'userId' in e.data && e.data.userId === userId);
+const hookEventsOf = (userId: string) => receiver.requests.map((r) => JSON.parse(r.body) as VerigateEvent).filter((e) => 'userId' in e.data && e.data.userId === userId);
 const eventsFor = `channel <> 'mail' and payload::json->'data'->>'userId' = ?`;
 const outboxOf = (where: string, params: unknown[]) => db.orm.em.fork().execute(`select * from verigate_outbox where ${where}`, params);
 const newUser = () => ({ id: randomInt(1, 2 ** 47), email: `Jane.${randomUUID().slice(0, 8)}@Example.COM` });

@@ -47,7 +47,7 @@ describe('purgeExpired', () => {
       recentSent: await message('sent', recent),
     };
     const result = await purgeExpired(testDbAccess(db), 7 * DAY);
-    expect(result).toEqual({ tokens: 1, messages: 2, sessions: 0, audit: 0, inboundEvents: 0 });
+    expect(result).toEqual({ tokens: 1, messages: 2, sessions: 0, audit: 0, inboundEvents: 0, softBounces: 0 });
     expect(await exists('verigate_token', ids.oldToken)).toBe(false);
     expect(await exists('verigate_token', ids.recentToken)).toBe(true);
     expect(await exists('verigate_token', ids.liveToken)).toBe(true);
