@@ -21,8 +21,8 @@ const SUPPRESSES = (recent: string) => `$2::text <> 'soft' or cardinality(${rece
  * them. A suppression is never undone by a later report (only by `liftSuppression`).
  */
 const RECORD = `insert into verigate_suppressed as s (email, last_kind, reports, soft_recent, suppressed_at, suppressed_kind, first_seen_at, last_seen_at, last_reason)
-  values ($1, $2, 1, case when $2::text = 'soft' then array[now()] else '{}'::timestamptz[] end,
-          case when $2::text <> 'soft' or $3::int <= 1 then now() end, case when $2::text <> 'soft' or $3::int <= 1 then $2::text end, now(), now(), $5)
+  values ($1::text, $2::text, 1, case when $2::text = 'soft' then array[now()] else '{}'::timestamptz[] end,
+          case when $2::text <> 'soft' or $3::int <= 1 then now() end, case when $2::text <> 'soft' or $3::int <= 1 then $2::text end, now(), now(), $5::text)
   on conflict (email) do update set
     reports = s.reports + 1, last_kind = excluded.last_kind, last_seen_at = now(), last_reason = coalesce(excluded.last_reason, s.last_reason),
     soft_recent = case when $2::text = 'soft' then ${RECENT_SOFT} else s.soft_recent end,
