@@ -21,7 +21,7 @@ export default {
       // proves plugin/ relies on nothing Express-5-only (such as forwarding rejected promises).
       ...project,
       displayName: 'express4',
-      testMatch: ['**/integration/router.test.ts', '**/integration/require-verified.test.ts', '**/integration/address-change.test.ts', '**/integration/csrf-modes.test.ts', '**/integration/service-api.test.ts', '**/integration/bad-input-corpus.test.ts', '**/integration/template-safety.test.ts', '**/express4-only/*.test.ts'],
+      testMatch: ['**/integration/router.test.ts', '**/integration/require-verified.test.ts', '**/integration/address-change.test.ts', '**/integration/csrf-modes.test.ts', '**/integration/service-api.test.ts', '**/integration/bad-input-corpus.test.ts', '**/integration/template-safety.test.ts', '**/integration/bounce-feedback.test.ts', '**/express4-only/*.test.ts'],
       moduleNameMapper: { '^express$': 'express4' },
     },
   ],

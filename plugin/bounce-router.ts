@@ -71,7 +71,8 @@ export function createBounceRouter(options: BounceRouterOptions, deps: { report(
 
   router.post('/', express.raw({ type: () => true, limit: BODY_LIMIT }), asyncHandler(async (req: Request, res: Response) => {
     const body: unknown = req.body;
-    if (!Buffer.isBuffer(body) && (req as Request & { _body?: boolean })._body) {
+    const sent = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (!Buffer.isBuffer(body) && sent) {
       // A JSON parser ran first: the exact bytes the signature covers are gone.
       deps.logger.error('bounceRouter: the body was parsed before the router saw it; mount the router before express.json() (or on a path it skips)');
       return reply(res, 500, { error: { code: 'INTERNAL_ERROR', message: 'The receiver is misconfigured.' } });

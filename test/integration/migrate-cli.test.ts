@@ -32,7 +32,7 @@ describe('verigate-migrate', () => {
     const orm = await MikroORM.init({ clientUrl: databaseUrl(name), entities: [], discovery: { warnWhenNoEntities: false } });
     try {
       const tables = await orm.em.execute(`select table_name from information_schema.tables where table_name like 'verigate_%' order by 1`);
-      expect(tables.map((t) => t.table_name)).toEqual(['verigate_api_key', 'verigate_audit', 'verigate_inbound_event', 'verigate_migrations', 'verigate_outbox', 'verigate_session', 'verigate_token', 'verigate_verified_email']);
+      expect(tables.map((t) => t.table_name)).toEqual(['verigate_api_key', 'verigate_audit', 'verigate_inbound_event', 'verigate_migrations', 'verigate_outbox', 'verigate_session', 'verigate_suppressed', 'verigate_token', 'verigate_verified_email']);
     } finally {
       await orm.close();
     }

@@ -37,7 +37,7 @@ describe('verigate on its own database connection (database option)', () => {
     try {
       await host.vg.ready();
       const applied = await services.db.orm.em.fork().execute('select id from verigate_migrations order by id');
-      expect(applied.map((r) => r.id)).toEqual(['0001-initial', '0002-one-open-token', '0003-session-index', '0004-events', '0005-service-api-audit']);
+      expect(applied.map((r) => r.id)).toEqual(['0001-initial', '0002-one-open-token', '0003-session-index', '0004-events', '0005-service-api-audit', '0006-bounces']);
       const user = newUser();
       expect((await host.vg.sendVerification(user)).status).toBe('SENT');
     } finally {
