@@ -93,12 +93,14 @@ export async function findMail(ctx: SqlContext, id: string): Promise<{ status: s
 /**
  * A failed attempt: retried after `retryMs`, or parked as dead. A dead mail can never be sent again,
  * so it keeps neither its payload (the link is useless by then) nor the full address: like a sent
- * mail, only the masked recipient. A dead event keeps its payload until the purge, so it can be replayed.
+ * mail, only the masked recipient (and the sealed one, so a permanent refusal can be reported as a bounce by
+ * its outbox id). A dead event keeps its payload until the purge, so it can be replayed.
  */
-export async function markFailed(ctx: SqlContext, id: string, failure: { dead: boolean; retryMs: number; reason: string; recipient: string }): Promise<void> {
+export async function markFailed(ctx: SqlContext, id: string, failure: { dead: boolean; retryMs: number; reason: string; recipient: string; recipientSealed?: string | null }): Promise<void> {
   await ctx.query(`update verigate_outbox set status = $2, next_attempt_at = now() + $3::bigint * interval '1 millisecond',
     last_error = $4, updated_at = now(), payload = case when $5::boolean and channel = 'mail' then null else payload end,
-    recipient = case when $5::boolean and channel = 'mail' then $6 else recipient end
+    recipient = case when $5::boolean and channel = 'mail' then $6 else recipient end,
+    recipient_sealed = case when $5::boolean and channel = 'mail' then $7 else recipient_sealed end
     where id = $1 and status = 'pending'`,
-  [id, failure.dead ? 'dead' : 'pending', Math.round(failure.retryMs), failure.reason, failure.dead, maskEmail(failure.recipient)]);
+  [id, failure.dead ? 'dead' : 'pending', Math.round(failure.retryMs), failure.reason, failure.dead, maskEmail(failure.recipient), failure.recipientSealed ?? null]);
 }

@@ -83,10 +83,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   let round: Promise<number> | null = null;
   let rerun = false;
 
+  // A finished mail keeps its address sealed, so a bounce reported later by Message-ID or outbox id can name it.
+  const sealedRecipient = (row: ClaimedMail) => (row.channel === 'mail' ? seal(deps.sealKey, canonicalEmail(row.recipient)) : null);
+
   async function fail(row: ClaimedMail, error: unknown): Promise<void> {
     const dead = row.attempts >= settings.maxAttempts || isPermanent(error);
     const reason = describeError(error);
-    await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason, recipient: row.recipient }));
+    await db.run((ctx) => markFailed(ctx, row.id, { dead, retryMs: retryDelayMs(row.attempts, settings.retryBaseMs), reason, recipient: row.recipient,
+      recipientSealed: dead ? sealedRecipient(row) : null }));
     if (row.channel !== 'mail') {
       const meta = { outboxId: row.id, type: row.kind, sink: row.channel, attempt: row.attempts, error: reason };
       return void (dead ? logger.error('event parked as dead', meta) : logger.warn('event delivery failed; will retry', meta));
@@ -116,9 +120,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       return false;
     }
     // If this write fails the lease expires and the message is sent again: a duplicate, never a loss.
-    // A mail keeps its address sealed, so a bounce reported by Message-ID later can name it.
-    const sealed = row.channel === 'mail' ? seal(deps.sealKey, canonicalEmail(row.recipient)) : null;
-    await db.run((ctx) => markSent(ctx, row.id, row.recipient, sealed));
+    await db.run((ctx) => markSent(ctx, row.id, row.recipient, sealedRecipient(row)));
     return true;
   }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { VerigateEvent } from '../../src/events/event-types.ts';
 import { startRealServices, type RealServices } from '../helpers/real-services.ts';
-import { tokenFrom, type ReceivedMail } from '../helpers/smtp-sink.ts';
+import { startSmtpSink, tokenFrom, type ReceivedMail } from '../helpers/smtp-sink.ts';
 import { createUsersHost, RIGHT_PASSWORD, type UsersHost } from '../helpers/users-host-app.ts';
 
 const JSON_ACCEPT = { Accept: 'application/json' };
@@ -267,5 +267,31 @@ describe('bad reports', () => {
       expect(await host.vg.reportBounce(target as never, report as never)).toEqual({ status: 'INVALID_REPORT', problem });
     }
     expect(await sql('select 1 from verigate_suppressed where email = ?', [email])).toEqual([]);
+  });
+});
+
+describe('a permanent refusal by the relay', () => {
+  it('can be reported from onEmailDead by the outbox id: the dead mail keeps its address sealed', async () => {
+    const rejecting = await startSmtpSink(0, { rejectRecipient: (address) => address.startsWith('gone-') });
+    const reported: unknown[] = [];
+    const relay: UsersHost = await createUsersHost(services, {
+      mail: { from: 'Host <no-reply@app.test>', transport: rejecting.url },
+      hooks: { onEmailDead: async ({ outboxId, error }) => { reported.push(await relay.vg.reportBounce({ messageId: outboxId }, { kind: 'hard', reason: error })); } },
+    });
+    try {
+      await host.vg.drain();
+      const email = `gone-${randomUUID().slice(0, 8)}@example.com`;
+      const id = await relay.createUser(email);
+      expect((await relay.vg.sendVerification({ id, email })).status).toBe('SENT');
+      await relay.vg.drain();
+      expect(reported).toEqual([expect.objectContaining({ status: 'SUPPRESSED', email, kind: 'hard', newlySuppressed: true })]);
+      expect(await relay.vg.sendVerification({ id, email })).toEqual({ status: 'ADDRESS_SUPPRESSED' });
+      const [row] = await sql('select last_reason from verigate_suppressed where email = ?', [email]);
+      expect(row.last_reason).toMatch(/550/);
+      expect(row.last_reason).not.toContain(email);
+    } finally {
+      await relay.vg.close();
+      await rejecting.stop();
+    }
   });
 });
