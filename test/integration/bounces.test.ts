@@ -170,6 +170,32 @@ describe('a hard bounce', () => {
   });
 });
 
+describe('links open to a suppressed address', () => {
+  it('are closed: a verify link and a change to it as the new address no longer work', async () => {
+    const email = fresh('open-link');
+    const id = await host.createUser(email);
+    expect((await host.vg.sendVerification({ id, email })).status).toBe('SENT');
+    const verifyMail = await lastMailTo(email, 1);
+    const moverEmail = fresh('moving-to');
+    const mover = await host.createUser(moverEmail);
+    await verify(mover, moverEmail);
+    const target = fresh('target');
+    expect((await host.vg.requestEmailChange({ id: mover, email: moverEmail }, { newEmail: target, password: RIGHT_PASSWORD })).status).toBe('SENT');
+    const changeMail = await lastMailTo(target, 1);
+    const changeToken = /email\/confirm\?token=([A-Za-z0-9_-]{43})/.exec(changeMail.text)![1];
+
+    expect(await host.vg.reportBounce({ address: email }, { kind: 'hard' })).toMatchObject({ status: 'SUPPRESSED', withdrawn: 0, userIds: [] });
+    expect(await host.vg.reportBounce({ address: target }, { kind: 'complaint' })).toMatchObject({ status: 'SUPPRESSED', withdrawn: 0 });
+    expect((await host.vg.confirm(tokenFrom(verifyMail))).status).toBe('TOKEN_SUPERSEDED');
+    expect(await host.vg.isVerified({ id, email })).toBe(false);
+    expect(await host.vg.pendingEmailChange({ id: mover, email: moverEmail })).toBeNull();
+    await request(host.app).post('/verify/email/confirm').set(JSON_ACCEPT).send({ token: changeToken }).expect(410);
+    expect(await host.emailOf(mover)).toBe(moverEmail);
+    // The users it concerned see it in their audit log, though nothing was verified yet.
+    expect(await auditRows(id, 'verigate.email.bounced')).toEqual([expect.objectContaining({ outcome: 'suppressed', detail: expect.objectContaining({ verificationWithdrawn: false }) })]);
+  });
+});
+
 describe('a complaint', () => {
   it('closes the gate like a hard bounce, refuses sends, and is an email.complained event and an audit row', async () => {
     const email = fresh('complaint');
