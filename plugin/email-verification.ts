@@ -27,7 +27,7 @@ import type { AuditQuery, AuditRecord } from '../src/audit/audit-event.ts';
 import type { ApiKeyAdmin } from '../src/service-api/api-keys.ts';
 import { createServiceRouter } from './service/service-router.ts';
 import { createWebI18n, type LocaleUser } from './i18n.ts';
-import { createBounceRouter, type BounceRouterOptions } from './bounce-router.ts';
+import { createBounceRouter, type BounceRouterOptions } from './service/bounce-router.ts';
 import type { BounceReport, BounceResult, BounceTarget, LiftResult, VerifiedAddress } from '../src/bounces/bounce-results.ts';
 import type { VerifiedAddressesOptions } from '../src/bounces/verified-addresses.ts';
 import { describeError } from '../src/logging/redact.ts';

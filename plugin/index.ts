@@ -57,7 +57,7 @@ export type { EventOptions, InboundEventOptions } from '../src/events/event-opti
 export type { BounceKind, BounceTarget, BounceReport, BounceResult, BounceProblem, LiftResult, VerifiedAddress } from '../src/bounces/bounce-results.ts';
 export type { BounceOptions } from '../src/bounces/bounce-options.ts';
 export type { VerifiedAddressesOptions } from '../src/bounces/verified-addresses.ts';
-export type { BounceRouterOptions } from './bounce-router.ts';
+export type { BounceRouterOptions } from './service/bounce-router.ts';
 export type { WebBounceResult } from './email-verification.ts';
 export { verpAddress, outboxIdFromVerp } from '../src/bounces/verp.ts';
 export { signWebhook } from '../src/events/webhook-signature.ts';

@@ -18,7 +18,6 @@ import { createChangeConfirmation } from './change-confirmation.ts';
 import { createCode, formatCode, hashCode } from '../tokens/code.ts';
 import { noAudit, type AuditTrail } from '../audit/audit-trail.ts';
 import type { EventWriter } from '../events/event-sql.ts';
-import { isSuppressed } from '../bounces/suppression-store.ts';
 
 export interface AddressChangeDeps {
   config: ResolvedConfig;
@@ -92,11 +91,6 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     const denied = await reauthenticate(user, id.key, input);
     if (denied?.status === 'WRONG_PASSWORD') await failed('WRONG_PASSWORD');
     if (denied) return denied;
-    // After re-authentication: whether an address bounced here is no one's business but the account's.
-    if (await db.run((ctx) => isSuppressed(ctx, parsed.canonical), input.within)) {
-      await failed('ADDRESS_SUPPRESSED');
-      return { status: 'ADDRESS_SUPPRESSED' };
-    }
     const limited = await refusalOf(deps.limiter, sendChecks(id.key, parsed.limitKey, input));
     if (limited) return limited;
 
@@ -125,12 +119,19 @@ export function createAddressChangeService(deps: AddressChangeDeps) {
     const common = { userId: id.key, userIdType: id.type, email: previous, newEmail: parsed.canonical };
     const outcome = await db.transaction(async (tx) => {
       const issued = await issueToken(tx, { ...common, id: randomUUID(), purpose: 'email_change', tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs },
-        mails, { event: deps.events?.plan('email.change_requested') });
+        // A new address that bounced or drew a complaint: the statement wrote nothing, and nothing else is written.
+        mails, { event: deps.events?.plan('email.change_requested'), unlessSuppressed: parsed.canonical });
+      if (issued.status === 'ADDRESS_SUPPRESSED') return issued;
       if (undoMail) {
         await insertToken(tx, { ...common, id: randomUUID(), purpose: 'change_revoke', tokenHash: hashToken(keys.tokenHash, undoToken), ttlMs: config.undoTtlMs }, [undoMail]);
       }
       return issued;
     }, input.within);
+    // Refused only after re-authentication: whether an address bounced here is no one's business but the account's.
+    if (outcome.status === 'ADDRESS_SUPPRESSED') {
+      await failed('ADDRESS_SUPPRESSED');
+      return outcome;
+    }
     if (!input.within) deps.onQueued?.();
     // A taken address got a notice, not a link: the requester never learns it, the audit log does.
     await audit.record({ event: 'verification.sent', userKey: id.key, ip: input.ip, email: to, outcome: taken ? 'notice' : 'sent',

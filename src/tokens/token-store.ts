@@ -28,7 +28,7 @@ export interface NewMail {
   payload: string;
 }
 
-export type IssueOutcome = { status: 'ISSUED'; expiresAt: Date } | { status: 'ALREADY_VERIFIED' };
+export type IssueOutcome = { status: 'ISSUED'; expiresAt: Date } | { status: 'ALREADY_VERIFIED' } | { status: 'ADDRESS_SUPPRESSED' };
 
 export interface ConsumedToken {
   id: string;
@@ -56,17 +56,19 @@ const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 
 const ISSUE_SQL = `
 with already as (
   select 1 from verigate_verified_email where $12::boolean and user_id = $1 and email = $4
+), suppressed as (
+  select 1 from verigate_suppressed where email = $20::text and suppressed_at is not null
 ), superseded as (
   update verigate_token set superseded_at = now()
   where $13::boolean and user_id = $1 and purpose = $3 and used_at is null and superseded_at is null
-    and not exists (select 1 from already)
+    and not exists (select 1 from already) and not exists (select 1 from suppressed)
   returning id
 ), token as (
   insert into verigate_token (id, purpose, user_id, user_id_type, email, new_email, token_hash, code_hash,
                               code_attempts, created_at, expires_at)
   select $6::uuid, $3, $1, $2, $4, $5, $7, $8, 0, now(), now() + $9::bigint * interval '1 millisecond'
   from (select count(*) from superseded) as waited
-  where not exists (select 1 from already)
+  where not exists (select 1 from already) and not exists (select 1 from suppressed)
   on conflict (user_id, purpose) where used_at is null and superseded_at is null and purpose <> 'change_revoke' do nothing
   returning purpose, user_id, user_id_type, email, new_email, expires_at
 ), outbox as (
@@ -77,7 +79,7 @@ with already as (
 ), events as (
   ${eventInsertSql('token', 16)}
 )
-select exists (select 1 from already) as already_verified, (select expires_at from token) as expires_at,
+select exists (select 1 from already) as already_verified, exists (select 1 from suppressed) as suppressed, (select expires_at from token) as expires_at,
        -- Wakes listening workers of every instance, when (and only if) this commits.
        (select count(*) from (select pg_notify('${OUTBOX_CHANNEL}', '') from (select 1 from outbox union all select 1 from events) as queued) as woken) as queued`;
 
@@ -85,18 +87,20 @@ select exists (select 1 from already) as already_verified, (select expires_at fr
  * Writes a token, superseding the user's open one of the same purpose, plus its emails and its
  * event, in **one statement** (one round trip, atomic even outside a transaction; inside the
  * caller's transaction when `ctx` is in one). With `unlessVerified`, nothing is written when the
- * (user, email) pair is already verified.
+ * (user, email) pair is already verified; with `unlessSuppressed` (a canonical address), nothing
+ * when mail to that address bounced or drew a complaint (`verigate_suppressed`).
  */
 export async function issueToken(ctx: SqlContext, token: NewToken, mails: readonly NewMail[],
-  options: { unlessVerified?: boolean; event?: PlannedEvent | null } = {}): Promise<IssueOutcome> {
+  options: { unlessVerified?: boolean; unlessSuppressed?: string; event?: PlannedEvent | null } = {}): Promise<IssueOutcome> {
   const params = [
     token.userId, token.userIdType, token.purpose, token.email, token.newEmail ?? null, token.id, token.tokenHash,
     token.codeHash ?? null, Math.round(token.ttlMs), mails.map((m) => m.id), mails.map((m) => m.kind),
     options.unlessVerified === true, isExclusivePurpose(token.purpose), mails.map((m) => m.recipient), mails.map((m) => m.payload),
-    ...eventParams(options.event),
+    ...eventParams(options.event), options.unlessSuppressed ?? null,
   ];
   for (let attempt = 1; attempt <= MAX_ISSUE_ATTEMPTS; attempt++) {
-    const [row] = await ctx.query<{ already_verified: boolean; expires_at: string | Date | null }>(ISSUE_SQL, params);
+    const [row] = await ctx.query<{ already_verified: boolean; suppressed: boolean; expires_at: string | Date | null }>(ISSUE_SQL, params);
+    if (row.suppressed) return { status: 'ADDRESS_SUPPRESSED' };
     if (row.already_verified) return { status: 'ALREADY_VERIFIED' };
     if (row.expires_at !== null) return { status: 'ISSUED', expiresAt: new Date(row.expires_at) };
     await pause(attempt);

@@ -87,11 +87,6 @@ export function createVerificationService(deps: VerificationServiceDeps) {
       await audit.record({ event: 'verification.failed', ...who, email: user.email, outcome: 'failed', reason: 'INVALID_EMAIL', detail: { flow: 'send', problem: parsed.problem } });
       return { status: 'INVALID_EMAIL', problem: parsed.problem };
     }
-    // Mail there bounced or drew a complaint: refused before any allowance is spent on it.
-    if (await db.run((ctx) => isSuppressed(ctx, parsed.canonical), options.within)) {
-      await audit.record({ event: 'verification.failed', ...who, email: user.email, outcome: 'failed', reason: 'ADDRESS_SUPPRESSED', detail: { flow: 'send' } });
-      return { status: 'ADDRESS_SUPPRESSED' };
-    }
     const refused = await refusalOf(deps.limiter, sendChecks(id.key, parsed.limitKey, options));
     if (refused) return refused;
 
@@ -109,7 +104,12 @@ export function createVerificationService(deps: VerificationServiceDeps) {
     const outcome = await db.run((ctx) => issueToken(ctx, {
       id: randomUUID(), purpose: 'verify', userId: id.key, userIdType: id.type, email: parsed.canonical,
       tokenHash: hashToken(keys.tokenHash, token), codeHash: hashCode(keys.tokenHash, code), ttlMs: config.tokenTtlMs,
-    }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true, event: plan('email.verification_sent') }), options.within);
+    }, [sealMail(keys.outboxSeal, { kind: 'verify', to, email })], { unlessVerified: true, unlessSuppressed: parsed.canonical, event: plan('email.verification_sent') }), options.within);
+    // Mail there bounced or drew a complaint: the same statement wrote nothing (no extra round trip for the check).
+    if (outcome.status === 'ADDRESS_SUPPRESSED') {
+      await audit.record({ event: 'verification.failed', ...who, email: to, outcome: 'failed', reason: 'ADDRESS_SUPPRESSED', detail: { flow: 'send' } }, { within: options.within });
+      return outcome;
+    }
     if (outcome.status === 'ALREADY_VERIFIED') return outcome;
     // Inside the host's transaction the row is not committed yet; the worker's next poll finds it.
     if (!options.within) deps.onQueued?.();

@@ -1,13 +1,13 @@
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
-import type { BounceReport, BounceResult, BounceTarget } from '../src/bounces/bounce-results.ts';
-import { checkKeys, fail, isObject } from '../src/config/checks.ts';
-import { isInfrastructureError } from '../src/http/infrastructure-error.ts';
-import { throttledWarn } from '../src/limits/throttled-log.ts';
-import { describeError } from '../src/logging/redact.ts';
-import type { Logger } from '../src/ports/logger.ts';
-import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifyWebhookSignature } from '../src/events/webhook-signature.ts';
-import { asyncHandler } from './async-handler.ts';
-import { RETRY_AFTER_SECONDS } from './error-handler.ts';
+import type { BounceReport, BounceResult, BounceTarget } from '../../src/bounces/bounce-results.ts';
+import { checkKeys, fail, isObject } from '../../src/config/checks.ts';
+import { isInfrastructureError } from '../../src/http/infrastructure-error.ts';
+import { throttledWarn } from '../../src/limits/throttled-log.ts';
+import { describeError } from '../../src/logging/redact.ts';
+import type { Logger } from '../../src/ports/logger.ts';
+import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifyWebhookSignature } from '../../src/events/webhook-signature.ts';
+import { asyncHandler } from '../async-handler.ts';
+import { RETRY_AFTER_SECONDS } from '../error-handler.ts';
 
 /** `vg.bounceRouter(options)`. */
 export interface BounceRouterOptions {
