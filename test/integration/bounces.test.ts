@@ -18,6 +18,7 @@ beforeAll(async () => {
     audit: { table: true }, redis: services.redis.client, redisPrefix: `${services.redis.prefix}vg:`,
     events: { redisStream: { key: streamKey } },
   });
+  host.app.use('/internal/verigate', host.vg.serviceRouter());
   await host.vg.ready();
 });
 afterAll(async () => {
@@ -112,6 +113,12 @@ describe('a hard bounce', () => {
     expect(change.body.error.code).toBe('ADDRESS_SUPPRESSED');
     const changeForm = await moving.post('/verify/email').type('form').send({ _csrf: form.body.csrfToken, email, password: RIGHT_PASSWORD }).expect(422);
     expect(changeForm.text).toContain('Our emails to this address could not be delivered. Please use another address.');
+
+    // Another service asking through the service API.
+    const created = await host.vg.apiKeys.create({ name: 'crm', scopes: ['send'] });
+    const apiKey = created.status === 'CREATED' ? created.key : '';
+    const viaApi = await request(host.app).post(`/internal/verigate/users/${id}/verification`).set('Authorization', `Bearer ${apiKey}`).send({ email }).expect(409);
+    expect(viaApi.body.error.code).toBe('ADDRESS_SUPPRESSED');
 
     // Signed out: the same answer as for any address (no enumeration), and the send is refused behind it.
     const refusalsBefore = (await auditRows(id, 'verigate.verification.failed')).filter((r) => r.reason === 'ADDRESS_SUPPRESSED').length;
