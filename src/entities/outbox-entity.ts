@@ -14,7 +14,7 @@ export const VerigateOutbox = defineEntity({
     kind: p.string().length(64),
     recipient: p.string().length(320),
     payload: p.text().nullable(),
-    /** `pending`, `sent` or `dead`. */
+    /** `pending`, `sent`, `dead`, or `suppressed` (a mail to an address that bounced, never sent). */
     status: p.string().length(16).default('pending'),
     attempts: p.integer().default(0),
     nextAttemptAt: p.datetime(),
@@ -22,5 +22,7 @@ export const VerigateOutbox = defineEntity({
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     sentAt: p.datetime().nullable(),
+    /** A sent or dead mail's canonical recipient, sealed (AES-GCM), so a bounce reported by Message-ID can name it; purged with the row. */
+    recipientSealed: p.text().nullable(),
   },
 });
