@@ -16,8 +16,9 @@ export type AnonymousResendOutcome = 'SENT' | 'UNKNOWN_ADDRESS' | 'ALREADY_VERIF
 export function createAnonymousResend(config: ResolvedConfig, verification: VerificationService, limiter: Limiter) {
   async function admit(email: unknown, context: LimitContext): Promise<Refusal | null> {
     const checked = await config.addressPolicy.check(email);
-    // An address that cannot be valid still spends the same allowance, under its raw form.
-    const recipientKey = checked.ok ? checked.limitKey : String(email ?? '').trim().toLowerCase().slice(0, 320);
+    // An address that cannot be valid still spends the same allowance, under its raw form (a blank
+    // one under a key of its own: the limiter refuses an empty key as a bug, which would be a 500).
+    const recipientKey = checked.ok ? checked.limitKey : String(email ?? '').trim().toLowerCase().slice(0, 320) || '(blank)';
     return refusalOf(limiter, [{ rule: 'sendsPerRecipient', key: recipientKey }, ...(context.ip ? [{ rule: 'sendsPerIp' as const, key: context.ip }] : [])]);
   }
 
