@@ -44,7 +44,8 @@ export function createRouter(deps: HandlerDeps): Router {
   router.post('/email/undo', body, emailUndoSubmitHandler(deps));
   router.get('/assets/verigate-pow.js', (req, res) => {
     res.set({ 'Cache-Control': 'public, max-age=86400', 'X-Content-Type-Options': 'nosniff' });
-    res.type('application/javascript').sendFile(assetPath('verigate-pow.js'));
+    // Allowed dot-directories: the file is verigate's own, and packages often live under one (pnpm's node_modules/.pnpm).
+    res.type('application/javascript').sendFile(assetPath('verigate-pow.js'), { dotfiles: 'allow' });
   });
   router.use(createErrorHandler(deps.respond, deps.config.logger));
   return router;
