@@ -77,7 +77,7 @@ describe('isInfrastructureError: false', () => {
     ['code that only looks like a class', withCode('08')],
     ['lower-case SQLSTATE-like code', withCode('57p01')],
     ['six characters starting with a class', withCode('08006x')],
-    ['six digits ending with a class', withCode('108006')],
+    ['six characters, the first two a class', withCode('080061')],
     ['a numeric code (another driver\'s errno)', Object.assign(new Error('failed'), { code: 57000 })],
     ['a message that is not a string', Object.assign(new Error(), { message: ['connect ECONNREFUSED 127.0.0.1:5432'] })],
   ])('%s', (_name, error) => {
