@@ -31,7 +31,11 @@ export async function openPgDriver(settings: ResolvedDatabaseSettings): Promise<
     run: (work) => work(pgContext(pool, { prepare: true })),
     async transaction(work) {
       const client = await pool.connect();
+      // A connection lost while checked out is also emitted as 'error' on the client (its statement fails
+      // anyway); without a listener that event would crash the host's process.
       let broken: Error | undefined;
+      const lost = (error: Error) => { broken = error; };
+      client.on('error', lost);
       try {
         await client.query('begin');
         const result = await work(pgContext(client, { prepare: true }));
@@ -45,7 +49,8 @@ export async function openPgDriver(settings: ResolvedDatabaseSettings): Promise<
         }
         throw error;
       } finally {
-        // A client whose rollback failed is in an unknown state: destroy it rather than reuse it.
+        // A client whose rollback failed, or whose connection was lost, is in an unknown state: destroy it rather than reuse it.
+        client.off('error', lost);
         client.release(broken);
       }
     },

@@ -180,7 +180,7 @@ export async function consumeToken(ctx: SqlContext, purpose: TokenPurpose, token
     options.endSessions?.keepHash ?? null, ...eventParams(options.event)];
   const [row] = await ctx.query<ConsumeRow>(CONSUME_SQL, params);
   if (row.id !== null) {
-    return { consumed: { id: row.id, purpose: row.purpose, userId: row.user_id, userIdType: row.user_id_type, email: row.email, newEmail: row.new_email, endedSessions: row.ended_sessions ?? [] } };
+    return { consumed: { id: row.id, purpose: row.purpose, userId: row.user_id, userIdType: row.user_id_type, email: row.email, newEmail: row.new_email, ...(options.endSessions ? { endedSessions: row.ended_sessions ?? [] } : {}) } };
   }
   return { consumed: null, reason: explain(row), ...(row.token_user_id ? { userId: row.token_user_id } : {}) };
 }

@@ -14,6 +14,8 @@ export interface SmtpSink {
   port: number;
   url: string;
   messages: ReceivedMail[];
+  /** SMTP connections opened to the sink so far (a pool reuses them). */
+  readonly connections: number;
   /** Resolves with the first message (received before or after the call) that matches. */
   waitFor(match: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   stop(): Promise<void>;
@@ -22,6 +24,7 @@ export interface SmtpSink {
 /** A real SMTP server on loopback that keeps what it receives: the mail side of integration tests. */
 export async function startSmtpSink(port = 0, options: { rejectRecipient?: (address: string) => boolean } = {}): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
+  let connections = 0;
   const waiters = new Set<() => void>();
   const server = new SMTPServer({
     authOptional: true,
@@ -32,6 +35,10 @@ export async function startSmtpSink(port = 0, options: { rejectRecipient?: (addr
     // verigate's pooled transport keeps idle connections open; a stopping sink should not wait 30 s for them.
     closeTimeout: 200,
     logger: false,
+    onConnect(session, callback) {
+      connections++;
+      callback();
+    },
     onRcptTo(address, session, callback) {
       if (options.rejectRecipient?.(address.address)) {
         return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
@@ -66,6 +73,7 @@ export async function startSmtpSink(port = 0, options: { rejectRecipient?: (addr
     port: actual,
     url: `smtp://127.0.0.1:${actual}`,
     messages,
+    get connections() { return connections; },
     waitFor(match, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -8,6 +8,11 @@ export interface TcpProxy {
   setDelay(ms: number): void;
   /** Cuts every open connection (in-flight statements fail). */
   cutAll(): void;
+  /**
+   * Cuts the connection whose client next sends a chunk containing `text` (a statement's parameter, `commit`),
+   * before that chunk reaches the service: a cut at a chosen point of a transaction, once.
+   */
+  cutOn(text: string): void;
   close(): Promise<void>;
 }
 
@@ -15,6 +20,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let mode: 'forward' | 'refuse' | 'blackhole' = 'forward';
   let delayMs = 0;
+  let tripwire: Buffer | undefined;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     sockets.add(client);
@@ -27,7 +33,14 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     upstream.on('close', () => { sockets.delete(upstream); client.destroy(); });
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (tripwire && chunk.includes(tripwire)) {
+        tripwire = undefined;
+        upstream.destroy();
+        return void client.destroy();
+      }
+      upstream.write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => {
       // A black hole also swallows the answers on connections that were open before it.
       if (mode === 'blackhole') return;
@@ -41,6 +54,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     setMode: (next) => { mode = next; },
     setDelay: (ms) => { delayMs = ms; },
     cutAll: () => { for (const socket of sockets) socket.destroy(); },
+    cutOn: (text) => { tripwire = Buffer.from(text); },
     close: () => new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();
       server.close(() => resolve());

@@ -40,10 +40,10 @@ describe('several instances on one database', () => {
     // Polling is an hour away: only the NOTIFY wake-up can deliver these in time.
     await services.sink.waitFor(() => users.every((u) => delivered(u.email) >= 1), 15_000);
     expect(Date.now() - started).toBeLessThan(10_000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    for (const u of users) expect(delivered(u.email)).toBe(1);
-    // Their workers must not take part in the next tests.
+    // close() waits for the rounds in flight, so a duplicate would have arrived by then. (Their
+    // workers must not take part in the next tests either.)
     await Promise.all([a.close(), b.close()]);
+    for (const u of users) expect(delivered(u.email)).toBe(1);
   });
 
   it('decides leases by the database clock: an instance whose clock runs an hour ahead does not take a leased message', async () => {
@@ -56,7 +56,8 @@ describe('several instances on one database', () => {
     const to = fresh();
     await a.sendVerification({ id: 77, email: to });
     const first = a.drain();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Wait until a's send is in flight (its lease taken), however slow the machine.
+    for (let i = 0; i < 400 && sent.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
     expect(sent).toEqual([to]);
     jest.useFakeTimers({ now: Date.now() + 3_600_000, doNotFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask', 'hrtime', 'performance'] });
     try {
@@ -112,7 +113,33 @@ describe('PostgreSQL cut mid-transaction', () => {
   beforeAll(async () => { proxy = await startTcpProxy(Number(new URL(services.db.url).port || 5432)); });
   afterAll(() => proxy.close());
 
-  it('never leaves a token without its email or an email without its token', async () => {
+  it.each([
+    ['its first statement (token and link)', (newEmail: string) => newEmail],
+    ['its second statement (undo link and notice)', () => 'email-change-notice'],
+    // The simple-query message itself ('commit' and its terminator), not a comment that mentions commits.
+    ['its commit', () => 'commit\u0000'],
+  ])('a change whose connection is cut at %s leaves none of its rows, and the next one goes through', async (_at, marker) => {
+    const url = new URL(services.db.url);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const vg = instance({ database: { url: url.href, connectTimeout: '300ms' }, databaseTimeout: '2s', worker: { autoStart: false },
+      users: { setEmail: () => true } });
+    await vg.ready();
+    const user = { id: 7000 + Math.floor(Math.random() * 1000), email: fresh() };
+    const newEmail = `new-${user.email}`;
+    proxy.cutOn(marker(newEmail));
+    await expect(vg.requestEmailChange(user, { newEmail, recentlyAuthenticated: true })).rejects.toThrow();
+    const rowsOf = async () => {
+      const [counts] = await services.db.orm.em.fork().execute(`select
+        (select count(*)::int from verigate_token where user_id = ?) as tokens,
+        (select count(*)::int from verigate_outbox where recipient in (?, ?)) as mails`, [String(user.id), newEmail, user.email]);
+      return counts;
+    };
+    expect(await rowsOf()).toEqual({ tokens: 0, mails: 0 });
+    expect((await vg.requestEmailChange(user, { newEmail, recentlyAuthenticated: true })).status).toBe('SENT');
+    expect(await rowsOf()).toEqual({ tokens: 2, mails: 2 });
+  });
+
+  it('never leaves a token without its email or an email without its token, under cuts at random points', async () => {
     const url = new URL(services.db.url);
     url.host = `127.0.0.1:${proxy.port}`;
     const vg = instance({ database: { url: url.href, connectTimeout: '300ms' }, databaseTimeout: '1s', worker: { autoStart: false },
@@ -122,11 +149,12 @@ describe('PostgreSQL cut mid-transaction', () => {
     const cutter = setInterval(() => proxy.cutAll(), 15);
     const outcomes = await Promise.allSettled(users.flatMap((u) => [
       vg.sendVerification(u),
-      vg.requestEmailChange(u, { newEmail: `new-${u.email}`, password: 'x' }).catch((e) => { throw e; }),
+      vg.requestEmailChange(u, { newEmail: `new-${u.email}`, recentlyAuthenticated: true }).catch((e) => { throw e; }),
     ]));
     clearInterval(cutter);
-    expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
-    expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
+    // Where the cuts land is up to the scheduler, so no count of failures is asserted here (the tests
+    // above cut at each step on purpose); whatever happened, the invariant below must hold.
+    expect(outcomes).toHaveLength(120);
 
     const em = services.db.orm.em.fork();
     // A token and its emails are written by one transaction, so they share created_at (now() is the

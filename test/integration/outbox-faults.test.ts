@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { deriveKeys } from '../../src/crypto/keys.ts';
 import { mikroOrmContext } from '../../src/db/mikro-orm.ts';
 import { createMailTransport } from '../../src/outbox/mail-transport.ts';
@@ -23,6 +23,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   sink = await startSmtpSink();
 });
+// Each test counts the rows it drains, so none may inherit another's.
+beforeEach(async () => { await db.orm.em.fork().execute('delete from verigate_outbox'); });
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
   await sink.stop();

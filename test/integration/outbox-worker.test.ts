@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { ageOutbox } from '../helpers/time-travel.ts';
 import { TEST_SECRET } from '../helpers/services.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { holdRowLocks, waitForLockWaiters } from '../helpers/lock-barrier.ts';
 
 const keys = deriveKeys(TEST_SECRET);
 const quiet = { info() {}, warn() {}, error() {} };
@@ -131,6 +132,26 @@ describe('outbox worker', () => {
     expect(sent.reduce((a, b) => a + b, 0)).toBe(recipients.length);
     for (const to of recipients) await sink.waitFor((m) => m.to === to);
     for (const to of recipients) expect(sink.messages.filter((m) => m.to === to)).toHaveLength(1);
+  });
+
+  it('never claims a row twice, even when its claim met the row locked by another claim (forced by a lock the test holds)', async () => {
+    const to = `${randomUUID()}@example.com`;
+    const id = await queue(to);
+    const [a, b] = [worker(sink.url), worker(sink.url)];
+    // The test's lock stands in for a claim in flight. Both workers must skip the row; were they to
+    // queue on it instead, each would claim it once the lock went, with the snapshot it started from.
+    const held = await holdRowLocks(db, 'select 1 from verigate_outbox where id = $1 for update', [id]);
+    const during = Promise.all([a.drain(), b.drain()]);
+    try {
+      await waitForLockWaiters(db, 2, { unless: during });
+    } finally {
+      await held.release();
+    }
+    const sent = [...await during, await a.drain(), await b.drain()];
+    expect(sent.reduce((x, y) => x + y, 0)).toBe(1);
+    await sink.waitFor((m) => m.to === to);
+    expect(sink.messages.filter((m) => m.to === to)).toHaveLength(1);
+    expect((await row(id)).attempts).toBe(1);
   });
 
   it('parks a message as dead at once when the server refuses the recipient permanently (5xx)', async () => {

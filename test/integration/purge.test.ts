@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 let db: TestDatabase;
 
 beforeAll(async () => { db = await createTestDatabase(); });
@@ -145,5 +146,75 @@ describe('the purge job the worker runs on every poll', () => {
     clock.advance(1);
     await purge.runIfDue();
     expect(statements()).toBe(2);
+  });
+});
+
+describe('the purge job on the worker poll', () => {
+  const job = (clock: ReturnType<typeof fakeClock>, db$: DbAccess = testDbAccess(db), logger = quietLogger) =>
+    createPurgeJob({ db: db$, clock, logger, retentionMs: 7 * DAY, sessionLifetimeMs: 30 * DAY });
+  const old = () => new Date(Date.now() - 8 * DAY);
+
+  it('purges on the first poll, then at most once an hour however often the worker polls', async () => {
+    const clock = fakeClock();
+    const purge = job(clock);
+    const first = await token(old());
+    await purge.runIfDue();
+    expect(await exists('verigate_token', first)).toBe(false);
+
+    // Polls within the hour (the worker polls every second) leave an old row alone...
+    const second = await token(old());
+    clock.advance(HOUR - 1);
+    await purge.runIfDue();
+    expect(await exists('verigate_token', second)).toBe(true);
+    // ...and the first poll an hour after the last run purges it.
+    clock.advance(1);
+    await purge.runIfDue();
+    expect(await exists('verigate_token', second)).toBe(false);
+  });
+
+  it('counts an explicit run() as the last run', async () => {
+    const clock = fakeClock();
+    const purge = job(clock);
+    await purge.run();
+    const row = await token(old());
+    clock.advance(30 * 60_000);
+    await purge.runIfDue();
+    expect(await exists('verigate_token', row)).toBe(true);
+  });
+
+  it('never throws from the poll: a failure is logged, and the next try waits an hour', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const broken: DbAccess = {
+      run: async () => { calls++; throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }); },
+      transaction: async () => { throw new Error('unused'); },
+    };
+    const warnings: unknown[][] = [];
+    const purge = job(clock, broken, { ...quietLogger, warn: (...args: unknown[]) => { warnings.push(args); } });
+    await expect(purge.runIfDue()).resolves.toBeUndefined();
+    expect(calls).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0][0])).toContain('purge failed');
+    clock.advance(HOUR - 1);
+    await purge.runIfDue();
+    expect(calls).toBe(1);
+    clock.advance(1);
+    await purge.runIfDue();
+    expect(calls).toBe(2);
+    // run() itself reports the failure to its caller.
+    await expect(purge.run()).rejects.toThrow('ECONNREFUSED');
+  });
+
+  it('logs what it purged, and stays quiet when there was nothing', async () => {
+    const infos: unknown[][] = [];
+    const logger = { ...quietLogger, info: (...args: unknown[]) => { infos.push(args); } };
+    const clock = fakeClock();
+    await job(clock, testDbAccess(db), logger).run();
+    infos.length = 0;
+    await job(clock, testDbAccess(db), logger).run();
+    expect(infos).toEqual([]);
+    await token(old());
+    await job(clock, testDbAccess(db), logger).run();
+    expect(infos).toEqual([['purged old rows', { tokens: 1, messages: 0, sessions: 0, audit: 0, inboundEvents: 0, softBounces: 0 }]]);
   });
 });

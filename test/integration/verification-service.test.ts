@@ -8,24 +8,30 @@ import { createTestCore } from '../helpers/core.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { TEST_SECRET } from '../helpers/services.ts';
 import { ageTokens } from '../helpers/time-travel.ts';
+import { holdRowLocks, waitForLockWaiters } from '../helpers/lock-barrier.ts';
 
 const HOUR = 3_600_000;
 let db: TestDatabase;
 // The renderer is pure presentation; the core's contract is that it receives the link.
 const links: string[] = [];
+const codes: string[] = [];
+const rendered: Array<{ kind: string; link?: string }> = [];
 const renderer: EmailRenderer = {
   async render(kind, data) {
+    rendered.push({ kind, link: data.link });
+    if (kind !== 'verify') return { subject: kind, html: '', text: '' };
     links.push(data.link!);
+    codes.push(data.code!);
     return { subject: `Confirm (${kind})`, html: `<a href="${data.link}">go</a>`, text: data.link! };
   },
 };
 
 const cores: Array<{ close(): Promise<void> }> = [];
 
-function service(overrides: { tokenTtl?: string; hooks?: Record<string, unknown> } = {}) {
+function service(overrides: { tokenTtl?: string; hooks?: Record<string, unknown>; databaseTimeout?: string; users?: Record<string, unknown> } = {}) {
   const core = createTestCore(db, renderer, overrides as never);
   cores.push(core);
-  return { svc: core.verification, keys: deriveKeys(TEST_SECRET) };
+  return { svc: core.verification, keys: deriveKeys(TEST_SECRET), core };
 }
 
 const lastToken = () => new URL(links.at(-1)!).searchParams.get('token')!;
@@ -165,11 +171,31 @@ describe('confirm', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('leaves one open link when two issues both supersede before either inserts (the interleaving forced by a lock the test holds)', async () => {
+    // Both statements take their snapshot, then queue on the row lock of the open link; released
+    // together, the second sees the first's new link only through the one-open-link unique index.
+    const { svc } = service({ databaseTimeout: '30s' });
+    const user = newUser();
+    await svc.issue(user);
+    const held = await holdRowLocks(db, 'select 1 from verigate_token where user_id = $1 and used_at is null and superseded_at is null for update', [user.id]);
+    const racing = Promise.all([svc.issue(user), svc.issue(user)]);
+    try {
+      await waitForLockWaiters(db, 2, { unless: racing });
+    } finally {
+      await held.release();
+    }
+    expect((await racing).map((r) => r.status)).toEqual(['SENT', 'SENT']);
+    const open = await db.orm.em.fork().execute(
+      'select 1 from verigate_token where user_id = ? and used_at is null and superseded_at is null', [user.id]);
+    expect(open).toHaveLength(1);
+    expect(await db.orm.em.fork().execute('select 1 from verigate_token where user_id = ?', [user.id])).toHaveLength(3);
+  });
+
   it('leaves exactly one open link after concurrent issues, and concurrent confirms of them never error', async () => {
     const { svc } = service();
     const user = newUser();
     const first = links.length;
-    // Enough at once that, without the one-open-link index, two inserts would surely both stay open.
+    // A crowd of resends for one user: every one is answered (retrying past the unique index), one link stays open.
     await Promise.all(Array.from({ length: 20 }, () => svc.issue(user)));
     const tokens = links.slice(first).map((l) => new URL(l).searchParams.get('token')!);
     expect(tokens).toHaveLength(20);
@@ -189,5 +215,42 @@ describe('confirm', () => {
     await svc.issue(user);
     expect((await svc.confirm(lastToken())).status).toBe('VERIFIED');
     expect(events).toEqual([{ userId: user.id, email: user.email.replace('Example.COM', 'example.com') }]);
+  });
+});
+
+describe('confirmCode', () => {
+  it('lets only one of two correct codes typed at once verify (the interleaving forced by a lock the test holds)', async () => {
+    const { svc } = service({ databaseTimeout: '30s' });
+    const user = newUser();
+    await svc.issue(user);
+    const code = codes.at(-1)!;
+    const held = await holdRowLocks(db, `select 1 from verigate_token where user_id = $1 and used_at is null for update`, [user.id]);
+    const racing = Promise.all([svc.confirmCode(user, code), svc.confirmCode(user, code)]);
+    try {
+      await waitForLockWaiters(db, 2, { unless: racing });
+    } finally {
+      await held.release();
+    }
+    expect((await racing).map((r) => r.status).sort()).toEqual(['NO_OPEN_TOKEN', 'VERIFIED']);
+    const [row] = await db.orm.em.fork().execute('select code_attempts from verigate_token where user_id = ?', [user.id]);
+    expect(row.code_attempts).toBe(1);
+  });
+});
+
+describe('a verification settles the address', () => {
+  it.each(['link', 'code'])('closes a pending address change when the current address is verified by its %s', async (how) => {
+    const { svc, core } = service({ users: { setEmail: async () => true } });
+    const user = newUser();
+    await svc.issue(user);
+    const [token, code] = [lastToken(), codes.at(-1)!];
+    const newEmail = `next.${randomUUID().slice(0, 8)}@example.com`;
+    expect((await core.addresses.start(user, { newEmail, recentlyAuthenticated: true })).status).toBe('SENT');
+    const changeLink = rendered.filter((r) => r.kind === 'email-change').at(-1)!.link!;
+    expect(await core.addresses.pending(user)).toMatchObject({ email: newEmail });
+
+    const result = how === 'link' ? await svc.confirm(token) : await svc.confirmCode(user, code);
+    expect(result.status).toBe('VERIFIED');
+    expect(await core.addresses.pending(user)).toBeNull();
+    expect(await core.addresses.confirm(new URL(changeLink).searchParams.get('token'))).toEqual({ status: 'TOKEN_SUPERSEDED' });
   });
 });

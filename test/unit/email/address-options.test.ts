@@ -69,7 +69,8 @@ describe('resolveAddressOptions: domain lists', () => {
   it('refuses a list that is not an array', () => {
     const error = configErrorOf({ deny: 'mailinator.com' });
     expect(error.code).toBe('VERIGATE_INVALID_ADDRESSES');
-    expect(error.hint).toContain("deny: ['example.com']");
+    expect(error.message).toContain('addresses.deny must be an array of domain names.');
+    expect(error.hint).toBe("Got string; e.g. deny: ['example.com'].");
   });
 
   it('refuses a domain that is both allowed and denied, after normalisation', () => {
@@ -96,7 +97,10 @@ describe('resolveAddressOptions: mistakes', () => {
   });
 
   it.each([['a string', 'strict'], ['an array', []], ['a number', 1], ['true', true]])('refuses %s instead of an object', (_name, value) => {
-    expect(configErrorOf(value).code).toBe('VERIGATE_INVALID_ADDRESSES');
+    const error = configErrorOf(value);
+    expect(error.code).toBe('VERIGATE_INVALID_ADDRESSES');
+    expect(error.message).toContain('addresses must be an object.');
+    expect(error.hint).toBe('Known options: disposable, allow, deny, caseSensitiveLocalPart, checkDomain.');
   });
 
   it.each([['disposable', 'yes'], ['disposable', 1], ['caseSensitiveLocalPart', 'false']])('refuses a non-boolean %s', (key, value) => {
@@ -108,6 +112,7 @@ describe('resolveAddressOptions: mistakes', () => {
   it('refuses a checkDomain that is not a function', () => {
     const error = configErrorOf({ checkDomain: 'mx' });
     expect(error.code).toBe('VERIGATE_INVALID_ADDRESSES');
-    expect(error.hint).toContain('mxCheck');
+    expect(error.message).toContain('addresses.checkDomain must be a function (domain) => Promise<boolean>.');
+    expect(error.hint).toBe('Got string; e.g. checkDomain: mxCheck({ timeoutMs: 2000 }).');
   });
 });

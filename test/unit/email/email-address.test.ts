@@ -102,8 +102,12 @@ describe('parseEmailAddress: length limits in bytes', () => {
     expect(problemOf(input)).toBe('TOO_LONG');
   });
 
-  it('refuses a huge input', () => {
-    expect(problemOf(`${'a'.repeat(10_000)}@example.com`)).toBe('TOO_LONG');
+  it('refuses a huge input before looking at it (over 4 × 254 bytes), and a merely long one for what is too long', () => {
+    expect(parseEmailAddress(`${'a'.repeat(10_000)}@example.com`)).toEqual({ ok: false, problem: 'TOO_LONG', message: 'The email address is too long.' });
+    const atTheBound = `${'a'.repeat(1016 - '@example.com'.length)}@example.com`;
+    expect(Buffer.byteLength(atTheBound)).toBe(1016);
+    expect(parseEmailAddress(atTheBound)).toEqual({ ok: false, problem: 'TOO_LONG', message: 'The part before the @ is longer than 64 bytes.' });
+    expect(parseEmailAddress(`a${atTheBound}`)).toMatchObject({ message: 'The email address is too long.' });
   });
 
   it('refuses a domain label longer than 63 characters', () => {
@@ -172,6 +176,10 @@ describe('parseEmailAddress: refused input', () => {
     'a@example.123',
   ])('refuses domain in %j', (input) => {
     expect(problemOf(input)).toBe('DOMAIN_INVALID');
+  });
+
+  it.each(['a@mail.163.com', 'a@126.com', 'a@example.a1', 'a@example.1a'])('accepts digits in labels, and in a top-level label that is not all digits: %j', (input) => {
+    expect(parseEmailAddress(input)).toEqual({ ok: true, canonical: input });
   });
 
   // '%' is not a domain character. Node's domainToASCII percent-decodes like a URL host parser, so

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { MxRecord } from 'node:dns';
 import { VerigateConfigError } from '../../../src/config/config-error.ts';
 import { mxCheck, type MxResolver } from '../../../src/email/mx-check.ts';
@@ -122,5 +122,33 @@ describe('mxCheck', () => {
 
   it.each([0, -1, Number.NaN, Infinity, '2000'])('refuses timeoutMs %p as a config error', (timeoutMs) => {
     expect(() => mxCheck({ timeoutMs: timeoutMs as number })).toThrow(VerigateConfigError);
+    try {
+      mxCheck({ timeoutMs: timeoutMs as number });
+    } catch (error) {
+      expect((error as VerigateConfigError).code).toBe('VERIGATE_INVALID_ADDRESSES');
+      expect((error as Error).message).toContain('mxCheck timeoutMs must be a positive number of milliseconds.');
+      expect((error as VerigateConfigError).hint).toBe(`Got ${JSON.stringify(timeoutMs)}; e.g. mxCheck({ timeoutMs: 2000 }).`);
+    }
+  });
+
+  it('falls back to the address records when the MX answer is empty', async () => {
+    const resolver = stubResolver({ mx: [], a: ['192.0.2.1'], aaaa: { code: 'ENODATA' } });
+    await expect(mxCheck({ resolver })('example.com')).resolves.toBe(true);
+    expect(resolver.calls).toEqual(['MX example.com', 'A example.com', 'AAAA example.com']);
+  });
+
+  it('treats a lookup that rejects without an error object as a failure, not an answer', async () => {
+    const resolver: MxResolver = { resolveMx: () => Promise.reject(undefined), resolve4: () => Promise.reject(null), resolve6: () => Promise.reject(null) };
+    await expect(mxCheck({ resolver })('example.com')).resolves.toBe(true);
+  });
+
+  it('leaves no timer behind once it has answered', async () => {
+    jest.useFakeTimers();
+    try {
+      await expect(mxCheck({ resolver: stubResolver({ mx: MX }), timeoutMs: 60_000 })('example.com')).resolves.toBe(true);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

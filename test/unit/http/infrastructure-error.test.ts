@@ -43,6 +43,8 @@ describe('isInfrastructureError: true', () => {
 
   it.each([
     'Connection terminated unexpectedly',
+    'Connection is closed.',
+    'connection timeout',
     'connect ECONNREFUSED 127.0.0.1:5432',
     'timeout exceeded when trying to connect',
     'Client has encountered a connection error and is not queryable',
@@ -58,6 +60,12 @@ describe('isInfrastructureError: true', () => {
   it('plain objects with a network code', () => {
     expect(isInfrastructureError({ code: 'ECONNRESET' })).toBe(true);
   });
+
+  it('a cause five levels down (the deepest it walks)', () => {
+    let error: unknown = withCode('ECONNREFUSED');
+    for (let i = 0; i < 5; i++) error = new Error(`level ${i}`, { cause: error });
+    expect(isInfrastructureError(error)).toBe(true);
+  });
 });
 
 describe('isInfrastructureError: false', () => {
@@ -68,6 +76,10 @@ describe('isInfrastructureError: false', () => {
     ['TypeError', new TypeError('x is not a function')],
     ['code that only looks like a class', withCode('08')],
     ['lower-case SQLSTATE-like code', withCode('57p01')],
+    ['six characters starting with a class', withCode('08006x')],
+    ['six characters, the first two a class', withCode('080061')],
+    ['a numeric code (another driver\'s errno)', Object.assign(new Error('failed'), { code: 57000 })],
+    ['a message that is not a string', Object.assign(new Error(), { message: ['connect ECONNREFUSED 127.0.0.1:5432'] })],
   ])('%s', (_name, error) => {
     expect(isInfrastructureError(error)).toBe(false);
   });
@@ -95,6 +107,22 @@ describe('isInfrastructureError: false', () => {
     let error: unknown = withCode('ECONNREFUSED');
     for (let i = 0; i < 20; i++) error = new Error(`level ${i}`, { cause: error });
     expect(isInfrastructureError(error)).toBe(false);
+    let six: unknown = withCode('ECONNREFUSED');
+    for (let i = 0; i < 6; i++) six = new Error(`level ${i}`, { cause: six });
+    expect(isInfrastructureError(six)).toBe(false);
+  });
+
+  it('stops walking nested AggregateErrors at the same depth, and on an AggregateError that contains itself', () => {
+    let error: unknown = withCode('ECONNREFUSED');
+    for (let i = 0; i < 20; i++) error = new AggregateError([new Error('other'), error], `level ${i}`);
+    expect(isInfrastructureError(error)).toBe(false);
+    const cyclic = new AggregateError([], 'cyclic');
+    cyclic.errors.push(cyclic);
+    expect(isInfrastructureError(cyclic)).toBe(false);
+  });
+
+  it('only reads objects: a thrown function carrying a network code is not an outage', () => {
+    expect(isInfrastructureError(Object.assign(() => {}, { code: 'ECONNREFUSED' }))).toBe(false);
   });
 });
 

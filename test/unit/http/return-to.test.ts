@@ -95,3 +95,19 @@ describe('safeReturnTo: encoded content that decodes to something harmless', () 
     expect(safeReturnTo('/search?q=100%25')).toBe('/search?q=100%25');
   });
 });
+
+describe('safeReturnTo: the decode budget', () => {
+  // Four rounds of decoding, then fail closed: what would still decode is refused, harmless or not,
+  // since whatever decodes it once more downstream may see something the checks never saw.
+  it('accepts a harmless path encoded four times (it settles within the budget)', () => {
+    expect(safeReturnTo('/a%25252541')).toBe('/a%25252541');
+  });
+
+  it('refuses a harmless path still encoded after four decodes', () => {
+    expect(safeReturnTo('/a%2525252541')).toBeUndefined();
+  });
+
+  it('refuses // encoded five times, which looks like a plain /%2F%2F after the budget', () => {
+    expect(safeReturnTo('/%252525252F%252525252Fevil.com')).toBeUndefined();
+  });
+});

@@ -35,6 +35,12 @@ describe('codes', () => {
       expect(normaliseCode(input)).toBeNull();
     });
 
+  it('read at most 32 characters of input, separators included', () => {
+    expect(normaliseCode(' ABCD-EFGH '.padEnd(32, ' '))).toBe('ABCDEFGH');
+    expect(normaliseCode(' ABCD-EFGH '.padEnd(33, ' '))).toBeNull();
+    expect(normaliseCode(`A-B-C-D-E-F-G-H${'-'.repeat(30)}`)).toBeNull();
+  });
+
   it('are stored only as a keyed hash', () => {
     const a = hashCode(Buffer.alloc(32, 1), 'ABCDEFGH');
     expect(a).toMatch(/^[0-9a-f]{64}$/);
