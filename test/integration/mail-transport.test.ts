@@ -63,8 +63,8 @@ describe('createMailTransport', () => {
     const mail = createMailTransport(`smtp://127.0.0.1:${await silentServer()}`, 300);
     closers.push(() => mail.close());
     const { error, ms } = await failureOf(mail.transport.sendMail(message('a@example.com')));
+    // Greeting and socket timeouts are both 300 ms here: either may be the one that fires.
     expect(error.code).toBe('ETIMEDOUT');
-    expect(error.message).toMatch(/greeting/i);
     expect(ms).toBeLessThan(3000);
   });
 

@@ -88,6 +88,13 @@ describe('what a failed send becomes', () => {
     expect(dead).toEqual([{ outboxId: id, kind: 'verify', recipient: 'j***@example.com', attempts: 1, error: expect.stringContaining('550 refused') }]);
   });
 
+  it.each([['nothing', undefined], ['null', null], ['a reply code as text', Object.assign(new Error('550 refused'), { responseCode: '550' })]])(
+    'retries when the transport rejects with %s (only a numeric 5xx is permanent)', async (_label, reason) => {
+      const id = await queue(fresh());
+      await expect(worker({ sendMail: () => Promise.reject(reason) }).w.drain()).resolves.toBe(0);
+      expect(await row(id)).toMatchObject({ status: 'pending', attempts: 1 });
+    });
+
   it('records a row whose payload is gone as a failure, without calling the transport', async () => {
     const id = await queue(fresh());
     await db.orm.em.fork().execute('update verigate_outbox set payload = null where id = ?', [id]);
@@ -175,6 +182,8 @@ describe('when it polls', () => {
     // A poll already under way may have looked before the row committed; the one after it cannot miss it.
     for (let i = 0; i < 2 && !sink.messages.some((m) => m.to === to); i++) await p.next();
     expect(sink.messages.filter((m) => m.to === to)).toHaveLength(1);
+    // Closed while the next poll's timer is pending: that poll never comes.
+    await new Promise((r) => setImmediate(r));
     await w.close();
     const after = p.count;
     await new Promise((r) => setTimeout(r, 100));
@@ -227,6 +236,37 @@ describe('when it polls', () => {
     release();
     await polled;
     expect(sent).toEqual([a, b]);
+  });
+
+  it('polls without a poll hook, quietly', async () => {
+    const { w, logs } = worker(smtp(), { overrides: { pollIntervalMs: 20 } });
+    w.start();
+    for (const to of [fresh(), fresh()]) {
+      await queue(to);
+      await sink.waitFor((m) => m.to === to);
+    }
+    // The poll that sent the first one has finished by the time a later one sent the second.
+    expect(logs).toEqual([]);
+  });
+
+  it('close() waits for the round in flight, and nothing is sent after it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const sent: string[] = [];
+    const { w } = worker({ async sendMail(m: OutgoingMail) { sent.push(m.to); await gate; } });
+    const [a, b] = [fresh(), fresh()];
+    const id = await queue(a);
+    const draining = w.drain();
+    while (sent.length === 0) await new Promise((r) => setImmediate(r));
+    const closing = w.close().then(async () => (await row(id)).status);
+    // Closing cannot finish while the send is held; a close that did not wait would have read the row by now.
+    expect(await Promise.race([closing, new Promise((r) => setTimeout(() => r('still closing'), 100))])).toBe('still closing');
+    await queue(b);
+    release();
+    expect(await closing).toBe('sent');
+    expect(await draining).toBe(1);
+    expect(await w.drain()).toBe(0);
+    expect(sent).toEqual([a]);
   });
 
   it('logs a failing poll hook or round and keeps polling', async () => {
